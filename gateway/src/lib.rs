@@ -1,1 +1,3 @@
 //! Acceptor library.
+pub mod settings;
+pub mod venue_config;
