@@ -1,0 +1,292 @@
+//! Orders in a slab and price-time books over integer ticks.
+//!
+//! Each price level is an intrusive doubly linked list through the slab, so a
+//! cancel from the middle of a queue is O(1) after the level lookup.
+
+use std::collections::{BTreeMap, HashMap};
+use std::hash::{BuildHasherDefault, Hasher};
+use std::sync::Arc;
+
+use crate::types::{OrdStatus, OrdType, OrderId, OwnerId, Side, Tif};
+
+pub(crate) const NIL: u32 = u32::MAX;
+
+/// Small fast hasher for integer and short string keys (iteration order is never used).
+#[derive(Default, Clone, Copy)]
+pub(crate) struct FxHasher(u64);
+
+const K: u64 = 0x517c_c1b7_2722_0a95;
+
+impl Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let v = u64::from_le_bytes(c.try_into().expect("8 bytes"));
+            self.0 = (self.0.rotate_left(5) ^ v).wrapping_mul(K);
+        }
+        for b in chunks.remainder() {
+            self.0 = (self.0.rotate_left(5) ^ *b as u64).wrapping_mul(K);
+        }
+    }
+    fn write_u8(&mut self, n: u8) {
+        self.0 = (self.0.rotate_left(5) ^ n as u64).wrapping_mul(K);
+    }
+    fn write_u32(&mut self, n: u32) {
+        self.0 = (self.0.rotate_left(5) ^ n as u64).wrapping_mul(K);
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(K);
+    }
+    fn write_usize(&mut self, n: usize) {
+        self.write_u64(n as u64);
+    }
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+pub(crate) type FxMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
+
+#[derive(Clone, Debug)]
+pub(crate) struct Order {
+    pub id: OrderId,
+    pub owner: OwnerId,
+    pub account: u32,
+    pub instrument: u32,
+    pub cl_ord_id: Arc<str>,
+    pub orig_cl_ord_id: Option<Arc<str>>,
+    pub side: Side,
+    pub ord_type: OrdType,
+    pub tif: Tif,
+    /// Ticks; 0 for market orders.
+    pub price: i64,
+    /// Lots.
+    pub qty: i64,
+    pub cum: i64,
+    /// Σ ticks × lots of the fills, for the average price.
+    pub cum_notional: i128,
+    pub status: OrdStatus,
+    /// What one open lot holds, in `hold_asset` minor units (0 for a market buy).
+    pub hold_per_lot: i128,
+    pub hold_asset: u32,
+    pub prev: u32,
+    pub next: u32,
+}
+
+impl Order {
+    pub fn live(&self) -> bool {
+        matches!(self.status, OrdStatus::New | OrdStatus::PartiallyFilled)
+    }
+    pub fn leaves(&self) -> i64 {
+        if self.live() {
+            self.qty - self.cum
+        } else {
+            0
+        }
+    }
+    /// What this order holds now.
+    pub fn hold(&self) -> i128 {
+        self.leaves() as i128 * self.hold_per_lot
+    }
+}
+
+/// Today's orders: a dense slab of live orders (slots reused, so the working set
+/// stays small) and an append-only arena of done ones, addressed by handle and id.
+/// A handle with [`DONE`] set points into the arena.
+#[derive(Default)]
+pub(crate) struct OrderStore {
+    slots: Vec<Option<Order>>,
+    free: Vec<u32>,
+    done: Vec<Order>,
+    by_id: FxMap<OrderId, u32>,
+}
+
+pub(crate) const DONE: u32 = 1 << 31;
+
+impl OrderStore {
+    pub fn insert(&mut self, o: Order) -> u32 {
+        let id = o.id;
+        let h = match self.free.pop() {
+            Some(h) => {
+                self.slots[h as usize] = Some(o);
+                h
+            }
+            None => {
+                self.slots.push(Some(o));
+                (self.slots.len() - 1) as u32
+            }
+        };
+        assert!(h < DONE);
+        self.by_id.insert(id, h);
+        h
+    }
+
+    /// Move a done order out of the live slab (call once a command is complete).
+    pub fn retire(&mut self, h: u32) {
+        if h & DONE != 0 {
+            return;
+        }
+        let Some(o) = self.slots[h as usize].take_if(|o| !o.live()) else {
+            return;
+        };
+        self.free.push(h);
+        let dh = self.done.len() as u32 | DONE;
+        self.by_id.insert(o.id, dh);
+        self.done.push(o);
+    }
+
+    /// Forget every done order (end of day).
+    pub fn purge_done(&mut self) {
+        let stale: Vec<u32> = self
+            .iter()
+            .filter(|(_, o)| !o.live())
+            .map(|(h, _)| h)
+            .collect();
+        for h in stale {
+            self.retire(h);
+        }
+        for o in self.done.drain(..) {
+            self.by_id.remove(&o.id);
+        }
+    }
+
+    pub fn handle(&self, id: OrderId) -> Option<u32> {
+        self.by_id.get(&id).copied()
+    }
+
+    /// Every order, live and done, with its handle.
+    pub fn iter(&self) -> impl Iterator<Item = (u32, &Order)> {
+        let live = self
+            .slots
+            .iter()
+            .enumerate()
+            .filter_map(|(h, o)| o.as_ref().map(|o| (h as u32, o)));
+        let done = self
+            .done
+            .iter()
+            .enumerate()
+            .map(|(i, o)| (i as u32 | DONE, o));
+        live.chain(done)
+    }
+}
+
+impl std::ops::Index<u32> for OrderStore {
+    type Output = Order;
+    fn index(&self, h: u32) -> &Order {
+        if h & DONE != 0 {
+            return &self.done[(h & !DONE) as usize];
+        }
+        self.slots[h as usize].as_ref().expect("live handle")
+    }
+}
+
+impl std::ops::IndexMut<u32> for OrderStore {
+    fn index_mut(&mut self, h: u32) -> &mut Order {
+        if h & DONE != 0 {
+            return &mut self.done[(h & !DONE) as usize];
+        }
+        self.slots[h as usize].as_mut().expect("live handle")
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Level {
+    pub head: u32,
+    pub tail: u32,
+}
+
+#[derive(Default)]
+pub(crate) struct Book {
+    pub bids: BTreeMap<i64, Level>,
+    pub asks: BTreeMap<i64, Level>,
+}
+
+impl Book {
+    fn side_mut(&mut self, side: Side) -> &mut BTreeMap<i64, Level> {
+        match side {
+            Side::Buy => &mut self.bids,
+            Side::Sell => &mut self.asks,
+        }
+    }
+
+    /// Best price and the order at the head of its queue.
+    pub fn best(&self, side: Side) -> Option<(i64, u32)> {
+        let e = match side {
+            Side::Buy => self.bids.last_key_value(),
+            Side::Sell => self.asks.first_key_value(),
+        };
+        e.map(|(p, l)| (*p, l.head))
+    }
+
+    /// Levels of one side from best to worst.
+    pub fn levels(&self, side: Side) -> Box<dyn Iterator<Item = (i64, Level)> + '_> {
+        match side {
+            Side::Buy => Box::new(self.bids.iter().rev().map(|(p, l)| (*p, *l))),
+            Side::Sell => Box::new(self.asks.iter().map(|(p, l)| (*p, *l))),
+        }
+    }
+
+    pub fn push_back(&mut self, store: &mut OrderStore, h: u32) {
+        let (side, price) = {
+            let o = &store[h];
+            (o.side, o.price)
+        };
+        match self.side_mut(side).entry(price) {
+            std::collections::btree_map::Entry::Vacant(v) => {
+                v.insert(Level { head: h, tail: h });
+                let o = &mut store[h];
+                o.prev = NIL;
+                o.next = NIL;
+            }
+            std::collections::btree_map::Entry::Occupied(mut e) => {
+                let l = e.get_mut();
+                let tail = l.tail;
+                l.tail = h;
+                store[tail].next = h;
+                let o = &mut store[h];
+                o.prev = tail;
+                o.next = NIL;
+            }
+        }
+    }
+
+    pub fn remove(&mut self, store: &mut OrderStore, h: u32) {
+        let (side, price, prev, next) = {
+            let o = &store[h];
+            (o.side, o.price, o.prev, o.next)
+        };
+        let map = self.side_mut(side);
+        let l = map.get_mut(&price).expect("order's level exists");
+        if prev == NIL {
+            debug_assert_eq!(l.head, h);
+            l.head = next;
+        } else {
+            store[prev].next = next;
+        }
+        if next == NIL {
+            debug_assert_eq!(l.tail, h);
+            l.tail = prev;
+        } else {
+            store[next].prev = prev;
+        }
+        if l.head == NIL {
+            map.remove(&price);
+        }
+        let o = &mut store[h];
+        o.prev = NIL;
+        o.next = NIL;
+    }
+
+    /// Handles of one side in priority order.
+    pub fn queue(&self, store: &OrderStore, side: Side) -> Vec<u32> {
+        let mut v = Vec::new();
+        for (_, l) in self.levels(side) {
+            let mut h = l.head;
+            while h != NIL {
+                v.push(h);
+                h = store[h].next;
+            }
+        }
+        v
+    }
+}

@@ -1,0 +1,1053 @@
+//! `Engine`: the pure state machine. `apply(seq, time, command)` → events.
+//!
+//! Per command, in exchange-core's order: validate (precedence-ordered rejects) → hold →
+//! match → settle each trade from its fill → release what is left → emit.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use rust_decimal::Decimal;
+
+use crate::accounts::{fee, Account, RATE_ONE};
+use crate::book::{Book, FxMap, Order, OrderStore, NIL};
+use crate::config::{Asset, ConfigError, Instrument, Owner, VenueConfig};
+use crate::ids::ClientIds;
+use crate::types::*;
+
+pub struct Engine {
+    pub(crate) assets: Vec<Asset>,
+    pub(crate) instruments: Vec<Instrument>,
+    pub(crate) symbols: FxMap<Arc<str>, u32>,
+    pub(crate) account_ix: FxMap<Arc<str>, u32>,
+    pub(crate) owners: HashMap<OwnerId, Owner>,
+    pub(crate) accounts: Vec<Account>,
+    /// Fees collected by the venue, per asset.
+    pub(crate) fees: Vec<i128>,
+    /// Σ balances + fees per asset; constant (conservation).
+    pub(crate) totals: Vec<i128>,
+    pub(crate) books: Vec<Book>,
+    pub(crate) orders: OrderStore,
+    /// Today's client ids per owner → order id (0: used by a request without an order).
+    pub(crate) client_ids: ClientIds,
+    pub(crate) next_order_id: u64,
+    pub(crate) next_exec_id: u64,
+    pub(crate) next_trade_id: u64,
+    pub(crate) last_seq: u64,
+    pub(crate) last_ts: i64,
+    /// Orders that became done during the current command, retired after it.
+    retire: Vec<u32>,
+}
+
+/// Why matching stopped for an aggressor.
+enum MatchEnd {
+    Filled,
+    NoMore,
+    SelfTrade,
+    FundsExhausted,
+}
+
+struct Checked {
+    account: u32,
+    price: i64,
+    lots: i64,
+    hold_asset: u32,
+    hold_per_lot: i128,
+}
+
+impl Engine {
+    pub fn new(config: &VenueConfig) -> Result<Engine, ConfigError> {
+        let c = config.compile()?;
+        let n_assets = c.assets.len();
+        let mut totals = vec![0i128; n_assets];
+        let accounts: Vec<Account> = c
+            .accounts
+            .into_iter()
+            .map(|a| {
+                for (t, b) in totals.iter_mut().zip(&a.balances) {
+                    *t += b;
+                }
+                Account {
+                    name: a.name,
+                    maker_rate: a.maker_rate,
+                    taker_rate: a.taker_rate,
+                    stp: a.stp,
+                    balance: a.balances,
+                    hold: vec![0; n_assets],
+                }
+            })
+            .collect();
+        Ok(Engine {
+            symbols: c
+                .instruments
+                .iter()
+                .enumerate()
+                .map(|(i, x)| (x.symbol.clone(), i as u32))
+                .collect(),
+            account_ix: accounts
+                .iter()
+                .enumerate()
+                .map(|(i, a)| (a.name.clone(), i as u32))
+                .collect(),
+            books: c.instruments.iter().map(|_| Book::default()).collect(),
+            assets: c.assets,
+            instruments: c.instruments,
+            owners: c.owners,
+            accounts,
+            fees: vec![0; n_assets],
+            totals,
+            orders: OrderStore::default(),
+            client_ids: ClientIds::default(),
+            next_order_id: 1,
+            next_exec_id: 1,
+            next_trade_id: 1,
+            last_seq: 0,
+            last_ts: i64::MIN,
+            retire: Vec::new(),
+        })
+    }
+
+    /// Sequence number of the last applied journaled command (0 = none).
+    pub fn last_seq(&self) -> u64 {
+        self.last_seq
+    }
+
+    pub fn last_timestamp(&self) -> i64 {
+        self.last_ts
+    }
+
+    /// Apply one command. `seq` must be `last_seq() + 1` and time must not go backwards
+    /// (both asserted; they come from the run loop or the journal). Events are appended
+    /// to `out`. `Command::Status` is answered as by [`Engine::query`] and ignores `seq`.
+    pub fn apply(&mut self, seq: u64, timestamp_nanos: i64, cmd: &Command, out: &mut Vec<Event>) {
+        if let Command::Status(q) = cmd {
+            self.query(q, out);
+            return;
+        }
+        assert_eq!(
+            seq,
+            self.last_seq + 1,
+            "command sequence must be contiguous"
+        );
+        assert!(
+            timestamp_nanos >= self.last_ts,
+            "command time must not go backwards"
+        );
+        self.last_seq = seq;
+        self.last_ts = timestamp_nanos;
+        match cmd {
+            Command::New(c) => self.new_order(c, out),
+            Command::Cancel(c) => self.cancel(c, out),
+            Command::Replace(c) => self.replace(c, out),
+            Command::EndOfDay => self.end_of_day(out),
+            Command::Status(_) => unreachable!(),
+        }
+        for h in self.retire.drain(..) {
+            self.orders.retire(h);
+        }
+    }
+
+    /// Answer a status query (read-only; not journaled; `exec_id` 0).
+    pub fn query(&self, q: &StatusQuery, out: &mut Vec<Event>) {
+        let h = match (&q.cl_ord_id, q.order_id) {
+            (Some(cl), id) => self
+                .id_lookup(q.owner, cl)
+                .filter(|x| id.is_none_or(|id| id == *x))
+                .and_then(|x| self.orders.handle(x)),
+            (None, Some(id)) => self.orders.handle(id),
+            (None, None) => None,
+        }
+        .filter(|h| self.orders[*h].owner == q.owner);
+        match h {
+            Some(h) => out.push(self.order_event(h, EventKind::Status, 0)),
+            None => out.push(Event {
+                seq: self.last_seq,
+                timestamp_nanos: self.last_ts,
+                route: 0,
+                owner: q.owner,
+                kind: EventKind::StatusRejected {
+                    reason: RejectReason::UnknownOrder,
+                },
+                order_id: q.order_id.unwrap_or(0),
+                exec_id: 0,
+                cl_ord_id: q.cl_ord_id.clone().unwrap_or_else(|| "".into()),
+                orig_cl_ord_id: None,
+                account: None,
+                symbol: "".into(),
+                side: Side::Buy,
+                ord_type: OrdType::Limit,
+                tif: Tif::Day,
+                order_qty: Decimal::ZERO,
+                price: None,
+                cum_qty: Decimal::ZERO,
+                leaves_qty: Decimal::ZERO,
+                avg_px: Decimal::ZERO,
+                last_qty: Decimal::ZERO,
+                last_px: Decimal::ZERO,
+                fee: Decimal::ZERO,
+                fee_asset: None,
+                status: OrdStatus::Rejected,
+            }),
+        }
+    }
+
+    // ---- client ids -------------------------------------------------------------
+
+    fn id_used(&self, owner: OwnerId, cl: &str) -> bool {
+        self.client_ids.get(owner, cl).is_some()
+    }
+
+    fn id_lookup(&self, owner: OwnerId, cl: &str) -> Option<OrderId> {
+        self.client_ids.get(owner, cl).filter(|id| *id != 0)
+    }
+
+    fn id_record(&mut self, owner: OwnerId, cl: &Arc<str>, order: OrderId) {
+        self.client_ids.insert(owner, cl, order);
+    }
+
+    // ---- events -----------------------------------------------------------------
+
+    fn next_exec(&mut self) -> u64 {
+        let e = self.next_exec_id;
+        self.next_exec_id += 1;
+        e
+    }
+
+    pub(crate) fn avg_px(inst: &Instrument, o: &Order) -> Decimal {
+        if o.cum == 0 {
+            return Decimal::ZERO;
+        }
+        let n =
+            Decimal::try_from_i128_with_scale(o.cum_notional * inst.tick.mantissa, inst.tick.scale)
+                .unwrap_or(Decimal::MAX);
+        n / Decimal::from(o.cum)
+    }
+
+    fn order_event(&self, h: u32, kind: EventKind, exec_id: u64) -> Event {
+        let o = &self.orders[h];
+        let inst = &self.instruments[o.instrument as usize];
+        Event {
+            seq: self.last_seq,
+            timestamp_nanos: self.last_ts,
+            route: 0,
+            owner: o.owner,
+            kind,
+            order_id: o.id,
+            exec_id,
+            cl_ord_id: o.cl_ord_id.clone(),
+            orig_cl_ord_id: o.orig_cl_ord_id.clone(),
+            account: Some(self.accounts[o.account as usize].name.clone()),
+            symbol: inst.symbol.clone(),
+            side: o.side,
+            ord_type: o.ord_type,
+            tif: o.tif,
+            order_qty: inst.lot.decimal(o.qty),
+            price: (o.ord_type == OrdType::Limit).then(|| inst.tick.decimal(o.price)),
+            cum_qty: inst.lot.decimal(o.cum),
+            leaves_qty: inst.lot.decimal(o.leaves()),
+            avg_px: Self::avg_px(inst, o),
+            last_qty: Decimal::ZERO,
+            last_px: Decimal::ZERO,
+            fee: Decimal::ZERO,
+            fee_asset: None,
+            status: o.status,
+        }
+    }
+
+    fn emit(&mut self, h: u32, kind: EventKind, out: &mut Vec<Event>) {
+        let x = self.next_exec();
+        out.push(self.order_event(h, kind, x));
+    }
+
+    fn reject_new(&mut self, c: &NewOrder, reason: RejectReason, out: &mut Vec<Event>) {
+        let exec_id = self.next_exec();
+        out.push(Event {
+            seq: self.last_seq,
+            timestamp_nanos: self.last_ts,
+            route: 0,
+            owner: c.owner,
+            kind: EventKind::Rejected { reason },
+            order_id: 0,
+            exec_id,
+            cl_ord_id: c.cl_ord_id.clone(),
+            orig_cl_ord_id: None,
+            account: c.account.clone(),
+            symbol: c.symbol.clone(),
+            side: c.side,
+            ord_type: c.ord_type,
+            tif: c.tif,
+            order_qty: c.qty,
+            price: c.price,
+            cum_qty: Decimal::ZERO,
+            leaves_qty: Decimal::ZERO,
+            avg_px: Decimal::ZERO,
+            last_qty: Decimal::ZERO,
+            last_px: Decimal::ZERO,
+            fee: Decimal::ZERO,
+            fee_asset: None,
+            status: OrdStatus::Rejected,
+        });
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn cancel_reject(
+        &mut self,
+        owner: OwnerId,
+        cl: &Arc<str>,
+        orig: &Arc<str>,
+        symbol: &Arc<str>,
+        side: Side,
+        order: Option<u32>,
+        reason: RejectReason,
+        response_to: ResponseTo,
+        out: &mut Vec<Event>,
+    ) {
+        let kind = EventKind::CancelRejected {
+            reason,
+            response_to,
+        };
+        let mut e = match order {
+            Some(h) => self.order_event(h, kind, 0),
+            None => Event {
+                seq: self.last_seq,
+                timestamp_nanos: self.last_ts,
+                route: 0,
+                owner,
+                kind,
+                order_id: 0,
+                exec_id: 0,
+                cl_ord_id: cl.clone(),
+                orig_cl_ord_id: None,
+                account: None,
+                symbol: symbol.clone(),
+                side,
+                ord_type: OrdType::Limit,
+                tif: Tif::Day,
+                order_qty: Decimal::ZERO,
+                price: None,
+                cum_qty: Decimal::ZERO,
+                leaves_qty: Decimal::ZERO,
+                avg_px: Decimal::ZERO,
+                last_qty: Decimal::ZERO,
+                last_px: Decimal::ZERO,
+                fee: Decimal::ZERO,
+                fee_asset: None,
+                status: OrdStatus::Rejected,
+            },
+        };
+        e.owner = owner;
+        e.cl_ord_id = cl.clone();
+        e.orig_cl_ord_id = Some(orig.clone());
+        out.push(e);
+    }
+
+    // ---- validation helpers -----------------------------------------------------
+
+    fn ticks(inst: &Instrument, p: Decimal) -> Result<i64, RejectReason> {
+        if p <= Decimal::ZERO {
+            return Err(RejectReason::InvalidPrice);
+        }
+        inst.tick
+            .count(p)
+            .filter(|t| *t > 0)
+            .ok_or(RejectReason::PriceOffTick)
+    }
+
+    fn lots(inst: &Instrument, q: Decimal) -> Result<i64, RejectReason> {
+        if q <= Decimal::ZERO {
+            return Err(RejectReason::InvalidQty);
+        }
+        let n = inst.lot.count(q).ok_or(RejectReason::QtyOffLot)?;
+        if n < inst.min_lots {
+            return Err(RejectReason::BelowMinQty);
+        }
+        if inst.max_lots.is_some_and(|m| n > m) {
+            return Err(RejectReason::AboveMaxQty);
+        }
+        Ok(n)
+    }
+
+    fn check_notional(inst: &Instrument, price: i64, lots: i64) -> Result<(), RejectReason> {
+        if let Some(m) = inst.max_notional {
+            let v = (price as i128 * lots as i128).saturating_mul(inst.notional_unit);
+            if v > m {
+                return Err(RejectReason::AboveMaxNotional);
+            }
+        }
+        Ok(())
+    }
+
+    fn check_new(&self, c: &NewOrder, ii: u32) -> Result<Checked, RejectReason> {
+        let owner = self
+            .owners
+            .get(&c.owner)
+            .ok_or(RejectReason::AccountNotAllowed)?;
+        let account = match &c.account {
+            None => owner.default_account,
+            Some(n) => {
+                let ix = *self
+                    .account_ix
+                    .get(&**n)
+                    .ok_or(RejectReason::UnknownAccount)?;
+                if !owner.allowed.contains(&ix) {
+                    return Err(RejectReason::AccountNotAllowed);
+                }
+                ix
+            }
+        };
+        let inst = &self.instruments[ii as usize];
+        let price = match (c.ord_type, c.price) {
+            (OrdType::Limit, None) => return Err(RejectReason::MissingPrice),
+            (OrdType::Market, Some(_)) => return Err(RejectReason::UnexpectedPrice),
+            (OrdType::Market, None) => 0,
+            (OrdType::Limit, Some(p)) => Self::ticks(inst, p)?,
+        };
+        let lots = Self::lots(inst, c.qty)?;
+        if c.ord_type == OrdType::Limit {
+            Self::check_notional(inst, price, lots)?;
+        }
+        let acct = &self.accounts[account as usize];
+        let (hold_asset, hold_per_lot) = match (c.side, c.ord_type) {
+            // A market buy holds nothing up front: it spends at most what is available.
+            (Side::Buy, OrdType::Market) => (inst.quote, 0),
+            (Side::Buy, OrdType::Limit) => {
+                (inst.quote, acct.buy_hold_per_lot(price, inst.notional_unit))
+            }
+            (Side::Sell, _) => (inst.base, inst.lot_unit),
+        };
+        let available = acct.available(hold_asset);
+        let insufficient = if hold_per_lot == 0 {
+            available <= 0
+        } else {
+            (lots as i128).saturating_mul(hold_per_lot) > available
+        };
+        if insufficient {
+            return Err(RejectReason::InsufficientFunds);
+        }
+        Ok(Checked {
+            account,
+            price,
+            lots,
+            hold_asset,
+            hold_per_lot,
+        })
+    }
+
+    // ---- new order ----------------------------------------------------------------
+
+    fn new_order(&mut self, c: &NewOrder, out: &mut Vec<Event>) {
+        let Some(&ii) = self.symbols.get(&*c.symbol) else {
+            return self.reject_new(c, RejectReason::UnknownSymbol, out);
+        };
+        if self.id_used(c.owner, &c.cl_ord_id) {
+            return self.reject_new(c, RejectReason::DuplicateClOrdId, out);
+        }
+        let k = match self.check_new(c, ii) {
+            Ok(k) => k,
+            Err(r) => {
+                // A refused request still uses up its client id for the day.
+                self.id_record(c.owner, &c.cl_ord_id, 0);
+                return self.reject_new(c, r, out);
+            }
+        };
+        let id = self.next_order_id;
+        self.next_order_id += 1;
+        self.id_record(c.owner, &c.cl_ord_id, id);
+        self.accounts[k.account as usize].hold[k.hold_asset as usize] +=
+            k.lots as i128 * k.hold_per_lot;
+        let h = self.orders.insert(Order {
+            id,
+            owner: c.owner,
+            account: k.account,
+            instrument: ii,
+            cl_ord_id: c.cl_ord_id.clone(),
+            orig_cl_ord_id: None,
+            side: c.side,
+            ord_type: c.ord_type,
+            tif: c.tif,
+            price: k.price,
+            qty: k.lots,
+            cum: 0,
+            cum_notional: 0,
+            status: OrdStatus::New,
+            hold_per_lot: k.hold_per_lot,
+            hold_asset: k.hold_asset,
+            prev: NIL,
+            next: NIL,
+        });
+        self.emit(h, EventKind::Accepted, out);
+        self.execute(h, out);
+    }
+
+    /// Match an accepted (or re-priced) order, then rest it or cancel its remainder.
+    fn execute(&mut self, h: u32, out: &mut Vec<Event>) {
+        if self.orders[h].tif == Tif::Fok && !self.fok_fillable(h) {
+            return self.close(h, OrdStatus::Canceled, CancelCause::FokUnfilled, out);
+        }
+        let end = self.match_aggressor(h, out);
+        let o = &self.orders[h];
+        if !o.live() {
+            return;
+        }
+        let cause = match end {
+            MatchEnd::Filled => return,
+            MatchEnd::SelfTrade => CancelCause::SelfTrade,
+            MatchEnd::FundsExhausted => CancelCause::FundsExhausted,
+            MatchEnd::NoMore => {
+                if o.ord_type == OrdType::Limit && matches!(o.tif, Tif::Day | Tif::Gtc) {
+                    let ii = o.instrument as usize;
+                    self.books[ii].push_back(&mut self.orders, h);
+                    return;
+                }
+                CancelCause::Unfilled
+            }
+        };
+        self.close(h, OrdStatus::Canceled, cause, out)
+    }
+
+    /// End a live order that is not in the book: release its hold, set status, emit.
+    fn close(&mut self, h: u32, status: OrdStatus, cause: CancelCause, out: &mut Vec<Event>) {
+        let o = &mut self.orders[h];
+        debug_assert!(o.live() && o.prev == NIL && o.next == NIL);
+        let held = o.hold();
+        self.accounts[o.account as usize].hold[o.hold_asset as usize] -= held;
+        o.status = status;
+        self.retire.push(h);
+        let kind = if status == OrdStatus::Expired {
+            EventKind::Expired
+        } else {
+            EventKind::Canceled { cause }
+        };
+        self.emit(h, kind, out);
+    }
+
+    fn crosses(side: Side, limit: i64, px: i64) -> bool {
+        match side {
+            Side::Buy => px <= limit,
+            Side::Sell => px >= limit,
+        }
+    }
+
+    /// Cost of `q` lots at `unit` quote minor units per lot for a taker at `rate`.
+    fn taker_cost(q: i64, unit: i128, rate: i64) -> i128 {
+        let n = q as i128 * unit;
+        n + fee(n, rate)
+    }
+
+    /// Most lots (≤ `want`) whose taker cost fits in `budget`.
+    fn affordable(want: i64, unit: i128, rate: i64, budget: i128) -> i64 {
+        if budget <= 0 {
+            return 0;
+        }
+        // cost(q) ≥ q·unit·(1 + rate), so this bound is never too small.
+        let bound = budget.saturating_mul(RATE_ONE) / (unit * (RATE_ONE + rate as i128));
+        let mut q = (bound.min(want as i128)) as i64;
+        while q > 0 && Self::taker_cost(q, unit, rate) > budget {
+            q -= 1;
+        }
+        q
+    }
+
+    /// Whether a FOK order would fill in full now (self-trades per STP, funds for a market buy).
+    fn fok_fillable(&self, h: u32) -> bool {
+        let o = &self.orders[h];
+        let inst = &self.instruments[o.instrument as usize];
+        let acct = &self.accounts[o.account as usize];
+        let mkt_buy = o.side == Side::Buy && o.ord_type == OrdType::Market;
+        let mut budget = if mkt_buy {
+            acct.available(inst.quote)
+        } else {
+            i128::MAX
+        };
+        let mut need = o.qty - o.cum;
+        for (px, level) in self.books[o.instrument as usize].levels(o.side.opposite()) {
+            if o.ord_type == OrdType::Limit && !Self::crosses(o.side, o.price, px) {
+                break;
+            }
+            let mut r = level.head;
+            while r != NIL {
+                let ro = &self.orders[r];
+                r = ro.next;
+                if ro.account == o.account {
+                    if acct.stp == StpMode::CancelResting {
+                        continue;
+                    }
+                    return false;
+                }
+                let q = need.min(ro.leaves());
+                if mkt_buy {
+                    let cost =
+                        Self::taker_cost(q, px as i128 * inst.notional_unit, acct.taker_rate);
+                    if cost > budget {
+                        return false;
+                    }
+                    budget -= cost;
+                }
+                need -= q;
+                if need == 0 {
+                    return true;
+                }
+            }
+        }
+        false
+    }
+
+    fn match_aggressor(&mut self, h: u32, out: &mut Vec<Event>) -> MatchEnd {
+        let (ii, side, limit, acct, mkt_buy) = {
+            let o = &self.orders[h];
+            (
+                o.instrument as usize,
+                o.side,
+                (o.ord_type == OrdType::Limit).then_some(o.price),
+                o.account,
+                o.side == Side::Buy && o.ord_type == OrdType::Market,
+            )
+        };
+        let (stp, taker_rate) = {
+            let a = &self.accounts[acct as usize];
+            (a.stp, a.taker_rate)
+        };
+        let nu = self.instruments[ii].notional_unit;
+        let mut budget = if mkt_buy {
+            self.accounts[acct as usize].available(self.instruments[ii].quote)
+        } else {
+            0
+        };
+        loop {
+            let leaves = self.orders[h].qty - self.orders[h].cum;
+            if leaves == 0 {
+                return MatchEnd::Filled;
+            }
+            let Some((px, rh)) = self.books[ii].best(side.opposite()) else {
+                return MatchEnd::NoMore;
+            };
+            if limit.is_some_and(|l| !Self::crosses(side, l, px)) {
+                return MatchEnd::NoMore;
+            }
+            let r = &self.orders[rh];
+            if r.account == acct {
+                if stp != StpMode::CancelAggressor {
+                    self.books[ii].remove(&mut self.orders, rh);
+                    self.close(rh, OrdStatus::Canceled, CancelCause::SelfTrade, out);
+                }
+                if stp == StpMode::CancelResting {
+                    continue;
+                }
+                return MatchEnd::SelfTrade;
+            }
+            let mut q = leaves.min(r.qty - r.cum);
+            if mkt_buy {
+                let unit = px as i128 * nu;
+                q = Self::affordable(q, unit, taker_rate, budget);
+                if q == 0 {
+                    return MatchEnd::FundsExhausted;
+                }
+                budget -= Self::taker_cost(q, unit, taker_rate);
+            }
+            self.trade(h, rh, px, q, out);
+        }
+    }
+
+    /// Settle one trade of `q` lots at `px` ticks between aggressor `ah` and resting `rh`.
+    fn trade(&mut self, ah: u32, rh: u32, px: i64, q: i64, out: &mut Vec<Event>) {
+        let (ii, a_side) = (self.orders[ah].instrument as usize, self.orders[ah].side);
+        let inst = &self.instruments[ii];
+        let (base, quote) = (inst.base as usize, inst.quote as usize);
+        let notional = px as i128 * q as i128 * inst.notional_unit;
+        let base_amt = q as i128 * inst.lot_unit;
+        let mut fees = [0i128; 2];
+        for (k, (h, side)) in [(ah, a_side), (rh, a_side.opposite())]
+            .into_iter()
+            .enumerate()
+        {
+            let o = &mut self.orders[h];
+            let a = &mut self.accounts[o.account as usize];
+            let f = fee(notional, if k == 0 { a.taker_rate } else { a.maker_rate });
+            fees[k] = f;
+            let released = q as i128 * o.hold_per_lot;
+            match side {
+                Side::Buy => {
+                    a.balance[quote] -= notional + f;
+                    a.hold[quote] -= released;
+                    a.balance[base] += base_amt;
+                }
+                Side::Sell => {
+                    a.balance[base] -= base_amt;
+                    a.hold[base] -= released;
+                    a.balance[quote] += notional - f;
+                }
+            }
+            o.cum += q;
+            o.cum_notional += px as i128 * q as i128;
+            o.status = if o.cum == o.qty {
+                self.retire.push(h);
+                OrdStatus::Filled
+            } else {
+                OrdStatus::PartiallyFilled
+            };
+        }
+        self.fees[quote] += fees[0] + fees[1];
+        if self.orders[rh].status == OrdStatus::Filled {
+            self.books[ii].remove(&mut self.orders, rh);
+        }
+        let trade_id = self.next_trade_id;
+        self.next_trade_id += 1;
+        let inst = &self.instruments[ii];
+        let (last_qty, last_px) = (inst.lot.decimal(q), inst.tick.decimal(px));
+        let qp = self.assets[quote].precision;
+        let quote_name = inst.quote_name.clone();
+        for (k, (h, liquidity)) in [(ah, Liquidity::Taker), (rh, Liquidity::Maker)]
+            .into_iter()
+            .enumerate()
+        {
+            let x = self.next_exec();
+            let mut e = self.order_event(
+                h,
+                EventKind::Fill {
+                    liquidity,
+                    trade_id,
+                },
+                x,
+            );
+            e.last_qty = last_qty;
+            e.last_px = last_px;
+            e.fee = Decimal::try_from_i128_with_scale(fees[k], qp).unwrap_or(Decimal::MAX);
+            e.fee_asset = Some(quote_name.clone());
+            out.push(e);
+        }
+    }
+
+    // ---- cancel / replace -------------------------------------------------------
+
+    fn find(&self, owner: OwnerId, cl: &str) -> Option<u32> {
+        self.id_lookup(owner, cl)
+            .and_then(|id| self.orders.handle(id))
+    }
+
+    fn check_target(&self, h: Option<u32>, symbol: &str, side: Side) -> Result<u32, RejectReason> {
+        let h = h.ok_or(RejectReason::UnknownOrder)?;
+        let o = &self.orders[h];
+        if *self.instruments[o.instrument as usize].symbol != *symbol {
+            return Err(RejectReason::SymbolMismatch);
+        }
+        if o.side != side {
+            return Err(RejectReason::SideMismatch);
+        }
+        if !o.live() {
+            return Err(RejectReason::TooLateToCancel);
+        }
+        Ok(h)
+    }
+
+    fn cancel(&mut self, c: &Cancel, out: &mut Vec<Event>) {
+        let found = self.find(c.owner, &c.orig_cl_ord_id);
+        let res = if self.id_used(c.owner, &c.cl_ord_id) {
+            Err(RejectReason::DuplicateClOrdId)
+        } else {
+            self.check_target(found, &c.symbol, c.side)
+        };
+        let h = match res {
+            Ok(h) => h,
+            Err(r) => {
+                if r != RejectReason::DuplicateClOrdId {
+                    self.id_record(c.owner, &c.cl_ord_id, 0);
+                }
+                let (cl, orig, sym) = (&c.cl_ord_id, &c.orig_cl_ord_id, &c.symbol);
+                return self.cancel_reject(
+                    c.owner,
+                    cl,
+                    orig,
+                    sym,
+                    c.side,
+                    found,
+                    r,
+                    ResponseTo::Cancel,
+                    out,
+                );
+            }
+        };
+        let id = self.orders[h].id;
+        self.id_record(c.owner, &c.cl_ord_id, id);
+        let ii = self.orders[h].instrument as usize;
+        self.books[ii].remove(&mut self.orders, h);
+        let o = &mut self.orders[h];
+        o.orig_cl_ord_id = Some(std::mem::replace(&mut o.cl_ord_id, c.cl_ord_id.clone()));
+        self.close(h, OrdStatus::Canceled, CancelCause::Requested, out);
+    }
+
+    /// Validate a replace; returns (handle, price, lots, hold per lot).
+    fn check_replace(
+        &self,
+        c: &Replace,
+        found: Option<u32>,
+    ) -> Result<(u32, i64, i64, i128), RejectReason> {
+        if self.id_used(c.owner, &c.cl_ord_id) {
+            return Err(RejectReason::DuplicateClOrdId);
+        }
+        let h = self.check_target(found, &c.symbol, c.side)?;
+        let o = &self.orders[h];
+        if *o.cl_ord_id != *c.orig_cl_ord_id {
+            return Err(RejectReason::NotLatestClOrdId);
+        }
+        let inst = &self.instruments[o.instrument as usize];
+        let price = match c.price {
+            None => o.price,
+            Some(p) => Self::ticks(inst, p)?,
+        };
+        let lots = Self::lots(inst, c.qty)?;
+        Self::check_notional(inst, price, lots)?;
+        let acct = &self.accounts[o.account as usize];
+        let hpl = match o.side {
+            Side::Buy => acct.buy_hold_per_lot(price, inst.notional_unit),
+            Side::Sell => inst.lot_unit,
+        };
+        let new_leaves = (lots - o.cum).max(0) as i128;
+        if new_leaves.saturating_mul(hpl) > acct.available(o.hold_asset) + o.hold() {
+            return Err(RejectReason::InsufficientFunds);
+        }
+        Ok((h, price, lots, hpl))
+    }
+
+    fn replace(&mut self, c: &Replace, out: &mut Vec<Event>) {
+        let found = self.find(c.owner, &c.orig_cl_ord_id);
+        let (h, price, lots, hpl) = match self.check_replace(c, found) {
+            Ok(v) => v,
+            Err(r) => {
+                if r != RejectReason::DuplicateClOrdId {
+                    self.id_record(c.owner, &c.cl_ord_id, 0);
+                }
+                let (cl, orig, sym) = (&c.cl_ord_id, &c.orig_cl_ord_id, &c.symbol);
+                return self.cancel_reject(
+                    c.owner,
+                    cl,
+                    orig,
+                    sym,
+                    c.side,
+                    found,
+                    r,
+                    ResponseTo::Replace,
+                    out,
+                );
+            }
+        };
+        let (id, ii) = (self.orders[h].id, self.orders[h].instrument as usize);
+        self.id_record(c.owner, &c.cl_ord_id, id);
+        let o = &mut self.orders[h];
+        o.orig_cl_ord_id = Some(std::mem::replace(&mut o.cl_ord_id, c.cl_ord_id.clone()));
+        let (acct, asset, old_hold) = (o.account as usize, o.hold_asset as usize, o.hold());
+        // Time priority survives only a same-price reduction.
+        let keep = price == o.price && lots <= o.qty && lots > o.cum;
+        if keep {
+            o.qty = lots;
+            let new_hold = o.hold();
+            self.accounts[acct].hold[asset] += new_hold - old_hold;
+            let x = self.next_exec();
+            let mut e = self.order_event(h, EventKind::Replaced, x);
+            e.status = OrdStatus::Replaced;
+            out.push(e);
+            return;
+        }
+        self.books[ii].remove(&mut self.orders, h);
+        self.accounts[acct].hold[asset] -= old_hold;
+        let o = &mut self.orders[h];
+        if lots <= o.cum {
+            // Nothing left to trade: the order ends, filled at what it has.
+            o.qty = o.cum;
+            o.status = OrdStatus::Filled;
+            self.retire.push(h);
+            return self.emit(h, EventKind::Replaced, out);
+        }
+        o.price = price;
+        o.qty = lots;
+        o.hold_per_lot = hpl;
+        let new_hold = o.hold();
+        self.accounts[acct].hold[asset] += new_hold;
+        let x = self.next_exec();
+        let mut e = self.order_event(h, EventKind::Replaced, x);
+        e.status = OrdStatus::Replaced;
+        out.push(e);
+        self.execute(h, out);
+    }
+
+    // ---- end of day -------------------------------------------------------------
+
+    fn end_of_day(&mut self, out: &mut Vec<Event>) {
+        let mut day: Vec<(OrderId, u32)> = self
+            .orders
+            .iter()
+            .filter(|(_, o)| o.live() && o.tif == Tif::Day)
+            .map(|(h, o)| (o.id, h))
+            .collect();
+        day.sort_unstable();
+        for (_, h) in day {
+            let ii = self.orders[h].instrument as usize;
+            self.books[ii].remove(&mut self.orders, h);
+            self.close(h, OrdStatus::Expired, CancelCause::Requested, out);
+        }
+        // Forget the day: done orders and client ids not tied to a live order.
+        for h in self.retire.drain(..) {
+            self.orders.retire(h);
+        }
+        self.orders.purge_done();
+        let orders = &self.orders;
+        self.client_ids.retain(|id| orders.handle(id).is_some());
+    }
+
+    // ---- queries for tests and the gateway --------------------------------------
+
+    fn asset_ix(&self, asset: &str) -> Option<usize> {
+        self.assets.iter().position(|a| &*a.name == asset)
+    }
+
+    fn amount(
+        &self,
+        account: &str,
+        asset: &str,
+        f: impl Fn(&Account, usize) -> i128,
+    ) -> Option<Decimal> {
+        let a = &self.accounts[*self.account_ix.get(account)? as usize];
+        let ix = self.asset_ix(asset)?;
+        Decimal::try_from_i128_with_scale(f(a, ix), self.assets[ix].precision).ok()
+    }
+
+    pub fn balance(&self, account: &str, asset: &str) -> Option<Decimal> {
+        self.amount(account, asset, |a, i| a.balance[i])
+    }
+
+    pub fn held(&self, account: &str, asset: &str) -> Option<Decimal> {
+        self.amount(account, asset, |a, i| a.hold[i])
+    }
+
+    pub fn available(&self, account: &str, asset: &str) -> Option<Decimal> {
+        self.amount(account, asset, |a, i| a.balance[i] - a.hold[i])
+    }
+
+    pub fn fees_collected(&self, asset: &str) -> Option<Decimal> {
+        let ix = self.asset_ix(asset)?;
+        Decimal::try_from_i128_with_scale(self.fees[ix], self.assets[ix].precision).ok()
+    }
+
+    fn view(&self, h: u32) -> OrderView {
+        let o = &self.orders[h];
+        let inst = &self.instruments[o.instrument as usize];
+        OrderView {
+            order_id: o.id,
+            owner: o.owner,
+            account: self.accounts[o.account as usize].name.clone(),
+            cl_ord_id: o.cl_ord_id.clone(),
+            orig_cl_ord_id: o.orig_cl_ord_id.clone(),
+            symbol: inst.symbol.clone(),
+            side: o.side,
+            ord_type: o.ord_type,
+            tif: o.tif,
+            order_qty: inst.lot.decimal(o.qty),
+            price: (o.ord_type == OrdType::Limit).then(|| inst.tick.decimal(o.price)),
+            cum_qty: inst.lot.decimal(o.cum),
+            leaves_qty: inst.lot.decimal(o.leaves()),
+            avg_px: Self::avg_px(inst, o),
+            status: o.status,
+        }
+    }
+
+    /// Today's order by any client id in its chain.
+    pub fn order(&self, owner: OwnerId, cl_ord_id: &str) -> Option<OrderView> {
+        self.find(owner, cl_ord_id).map(|h| self.view(h))
+    }
+
+    pub fn order_by_id(&self, id: OrderId) -> Option<OrderView> {
+        self.orders.handle(id).map(|h| self.view(h))
+    }
+
+    /// Resting orders of one side of a book in priority order.
+    pub fn book_side(&self, symbol: &str, side: Side) -> Vec<OrderView> {
+        let Some(&ii) = self.symbols.get(symbol) else {
+            return Vec::new();
+        };
+        self.books[ii as usize]
+            .queue(&self.orders, side)
+            .into_iter()
+            .map(|h| self.view(h))
+            .collect()
+    }
+
+    pub fn best_price(&self, symbol: &str, side: Side) -> Option<Decimal> {
+        let ii = *self.symbols.get(symbol)? as usize;
+        let (px, _) = self.books[ii].best(side)?;
+        Some(self.instruments[ii].tick.decimal(px))
+    }
+
+    /// Check every invariant; `Err` names the first broken one.
+    pub fn check_invariants(&self) -> Result<(), String> {
+        let na = self.assets.len();
+        let mut need = vec![vec![0i128; na]; self.accounts.len()];
+        let mut live = 0usize;
+        for (_, o) in self.orders.iter() {
+            if o.live() {
+                live += 1;
+                need[o.account as usize][o.hold_asset as usize] += o.hold();
+                if self.id_lookup(o.owner, &o.cl_ord_id) != Some(o.id) {
+                    return Err(format!("order {} not found by its client id", o.id));
+                }
+            }
+        }
+        let mut resting = 0usize;
+        for (ii, b) in self.books.iter().enumerate() {
+            for side in [Side::Buy, Side::Sell] {
+                for (px, l) in b.levels(side) {
+                    let mut h = l.head;
+                    let mut prev = NIL;
+                    while h != NIL {
+                        let o = &self.orders[h];
+                        if !o.live()
+                            || o.side != side
+                            || o.price != px
+                            || o.instrument as usize != ii
+                            || o.prev != prev
+                            || o.ord_type != OrdType::Limit
+                        {
+                            return Err(format!("book entry for order {} is inconsistent", o.id));
+                        }
+                        resting += 1;
+                        prev = h;
+                        h = o.next;
+                    }
+                    if prev != l.tail {
+                        return Err("level tail mismatch".into());
+                    }
+                }
+            }
+            if let (Some((b, _)), Some((a, _))) = (b.best(Side::Buy), b.best(Side::Sell)) {
+                if b >= a {
+                    return Err(format!("book {ii} is crossed: {b} >= {a}"));
+                }
+            }
+        }
+        if resting != live {
+            return Err(format!("{live} live orders but {resting} resting"));
+        }
+        let mut sum = self.fees.clone();
+        for (ai, a) in self.accounts.iter().enumerate() {
+            for x in 0..na {
+                if a.balance[x] < 0 {
+                    return Err(format!("account {} asset {x} balance below zero", a.name));
+                }
+                if a.hold[x] != need[ai][x] {
+                    return Err(format!(
+                        "account {} asset {x}: hold {} but open orders need {}",
+                        a.name, a.hold[x], need[ai][x]
+                    ));
+                }
+                if a.balance[x] - a.hold[x] < 0 {
+                    return Err(format!(
+                        "account {} asset {x}: available below zero",
+                        a.name
+                    ));
+                }
+                sum[x] += a.balance[x];
+            }
+        }
+        if sum != self.totals {
+            return Err(format!("conservation broken: {sum:?} != {:?}", self.totals));
+        }
+        Ok(())
+    }
+}

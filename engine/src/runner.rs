@@ -1,0 +1,220 @@
+//! The engine thread: batch → apply → journal → fsync (per policy) → publish.
+//!
+//! Nothing is published before the batch's journal records are written and, under
+//! [`Durability::FsyncPerBatch`](crate::Durability), synced. Status queries ride the
+//! same queue (so they see every earlier command) and are answered unjournaled.
+//! This is the only module that reads a clock: each batch is stamped once with
+//! `max(clock(), last timestamp)`, so time never goes backwards.
+
+use std::path::PathBuf;
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::{bounded, Receiver, Sender, TryRecvError, TrySendError};
+
+use crate::engine::Engine;
+use crate::journal::{Journal, JournalError};
+use crate::snapshot::SnapshotError;
+use crate::types::{Command, Event, RouteTag};
+
+/// Receives each batch's events on the engine thread, after they are durable.
+pub trait EventSink: Send + 'static {
+    fn publish(&mut self, batch: &[Event]);
+}
+
+impl<F: FnMut(&[Event]) + Send + 'static> EventSink for F {
+    fn publish(&mut self, batch: &[Event]) {
+        self(batch)
+    }
+}
+
+pub enum Request {
+    Command(RouteTag, Command),
+    /// Write a snapshot after the current batch (needs a journal directory).
+    Snapshot,
+    /// Finish the current batch, flush, stop.
+    Shutdown,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SubmitError {
+    #[error("engine queue full")]
+    Full(Command),
+    #[error("engine stopped")]
+    Closed(Command),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error(transparent)]
+    Journal(#[from] JournalError),
+    #[error(transparent)]
+    Snapshot(#[from] SnapshotError),
+}
+
+/// Cheap to clone; one per gateway task.
+#[derive(Clone)]
+pub struct EngineHandle {
+    tx: Sender<Request>,
+}
+
+impl EngineHandle {
+    /// Enqueue without blocking.
+    pub fn submit(&self, route: RouteTag, cmd: Command) -> Result<(), SubmitError> {
+        self.tx
+            .try_send(Request::Command(route, cmd))
+            .map_err(|e| match e {
+                TrySendError::Full(Request::Command(_, c)) => SubmitError::Full(c),
+                TrySendError::Disconnected(Request::Command(_, c)) => SubmitError::Closed(c),
+                _ => unreachable!(),
+            })
+    }
+
+    /// Enqueue, waiting while the queue is full (back-pressure).
+    pub fn submit_wait(&self, route: RouteTag, cmd: Command) -> Result<(), SubmitError> {
+        self.tx
+            .send(Request::Command(route, cmd))
+            .map_err(|e| match e.0 {
+                Request::Command(_, c) => SubmitError::Closed(c),
+                _ => unreachable!(),
+            })
+    }
+
+    pub fn request_snapshot(&self) -> bool {
+        self.tx.send(Request::Snapshot).is_ok()
+    }
+
+    /// Ask the loop to stop after what is queued before this call.
+    pub fn shutdown(&self) {
+        let _ = self.tx.send(Request::Shutdown);
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct RunConfig {
+    pub queue_capacity: usize,
+    /// Most commands applied per journal commit.
+    pub max_batch: usize,
+    /// How long to poll an empty queue before blocking (latency vs. a busy core).
+    pub spin: Duration,
+    /// Nanoseconds since the epoch.
+    pub clock: fn() -> i64,
+}
+
+pub fn system_clock() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as i64)
+}
+
+impl Default for RunConfig {
+    fn default() -> Self {
+        RunConfig {
+            queue_capacity: 65_536,
+            max_batch: 1024,
+            spin: Duration::from_micros(30),
+            clock: system_clock,
+        }
+    }
+}
+
+/// Start the engine thread. `journal: None` runs in memory only. The thread ends on
+/// `shutdown()` or when every handle is dropped, and returns the engine.
+pub fn spawn<S: EventSink>(
+    engine: Engine,
+    journal: Option<Journal>,
+    sink: S,
+    cfg: RunConfig,
+) -> std::io::Result<(EngineHandle, JoinHandle<Result<Engine, RunError>>)> {
+    assert!(cfg.max_batch > 0 && cfg.queue_capacity > 0);
+    let (tx, rx) = bounded(cfg.queue_capacity);
+    let join = std::thread::Builder::new()
+        .name("engine".into())
+        .spawn(move || run(engine, journal, sink, rx, cfg))?;
+    Ok((EngineHandle { tx }, join))
+}
+
+fn next(rx: &Receiver<Request>, spin: Duration) -> Option<Request> {
+    match rx.try_recv() {
+        Ok(r) => return Some(r),
+        Err(TryRecvError::Disconnected) => return None,
+        Err(TryRecvError::Empty) => {}
+    }
+    let deadline = Instant::now() + spin;
+    loop {
+        for _ in 0..64 {
+            match rx.try_recv() {
+                Ok(r) => return Some(r),
+                Err(TryRecvError::Disconnected) => return None,
+                Err(TryRecvError::Empty) => std::hint::spin_loop(),
+            }
+        }
+        if Instant::now() >= deadline {
+            return rx.recv().ok();
+        }
+    }
+}
+
+fn run<S: EventSink>(
+    mut engine: Engine,
+    mut journal: Option<Journal>,
+    mut sink: S,
+    rx: Receiver<Request>,
+    cfg: RunConfig,
+) -> Result<Engine, RunError> {
+    let snapshot_dir: Option<PathBuf> = journal
+        .as_ref()
+        .and_then(|j| j.path().parent().map(Into::into));
+    let mut batch = Vec::with_capacity(cfg.max_batch);
+    let mut events = Vec::with_capacity(cfg.max_batch * 4);
+    let mut running = true;
+    while running {
+        let Some(first) = next(&rx, cfg.spin) else {
+            break;
+        };
+        batch.push(first);
+        while batch.len() < cfg.max_batch {
+            match rx.try_recv() {
+                Ok(r) => batch.push(r),
+                Err(_) => break,
+            }
+        }
+        let ts = (cfg.clock)().max(engine.last_timestamp());
+        let mut snapshot = false;
+        for req in batch.drain(..) {
+            match req {
+                Request::Command(route, cmd) => {
+                    let start = events.len();
+                    let seq = engine.last_seq() + 1;
+                    if cmd.is_journaled() {
+                        if let Some(j) = journal.as_mut() {
+                            j.append(seq, ts, &cmd)?;
+                        }
+                    }
+                    engine.apply(seq, ts, &cmd, &mut events);
+                    for e in &mut events[start..] {
+                        e.route = route;
+                    }
+                }
+                Request::Snapshot => snapshot = true,
+                Request::Shutdown => running = false,
+            }
+        }
+        if let Some(j) = journal.as_mut() {
+            j.commit()?;
+        }
+        if !events.is_empty() {
+            sink.publish(&events);
+            events.clear();
+        }
+        if snapshot {
+            if let Some(dir) = &snapshot_dir {
+                engine.snapshot(dir)?;
+            }
+        }
+    }
+    if let Some(j) = journal.as_mut() {
+        j.commit()?;
+    }
+    Ok(engine)
+}
