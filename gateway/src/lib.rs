@@ -6,3 +6,4 @@ pub mod session;
 pub mod settings;
 pub mod venue_config;
 pub mod acceptor;
+pub mod venue;

@@ -396,6 +396,13 @@ pub struct AcceptorSettings {
     pub use_data_dictionary: bool,
     pub http_metrics_port: Option<u16>,
     pub venue_config: Option<PathBuf>,
+    /// Engine journal and snapshot directory; `None` => in memory (or
+    /// `<FileStorePath>/../engine` when a file store is configured).
+    pub journal_path: Option<PathBuf>,
+    /// fsync the engine journal once per batch (group commit).
+    pub journal_sync: bool,
+    /// How long the engine polls an empty queue before sleeping, µs.
+    pub engine_spin_micros: u64,
 }
 
 /// Message validation flags (QuickFIX names and defaults).
@@ -589,6 +596,9 @@ const ACCEPTOR_KEYS: &[&str] = &[
     "UseDataDictionary",
     "HttpMetricsPort",
     "VenueConfig",
+    "JournalPath",
+    "JournalSync",
+    "EngineSpinMicros",
 ];
 
 const SESSION_KEYS: &[&str] = &[
@@ -830,6 +840,14 @@ fn parse_acceptor(p: &Props) -> Result<AcceptorSettings> {
         use_data_dictionary: p.flag("UseDataDictionary", true)?,
         http_metrics_port,
         venue_config: p.opt("VenueConfig", path)?,
+        journal_path: p.opt("JournalPath", path)?,
+        journal_sync: p.flag("JournalSync", false)?,
+        engine_spin_micros: p
+            .opt("EngineSpinMicros", |v| {
+                v.parse::<u64>()
+                    .map_err(|_| "expected microseconds (an integer)".to_string())
+            })?
+            .unwrap_or(50),
     })
 }
 

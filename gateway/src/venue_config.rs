@@ -12,8 +12,7 @@
 //! Checks: positive tick/lot/qty limits, MinQty <= MaxQty, MinQty/MaxQty multiples of LotSize,
 //! TickSize/LotSize not finer than the quote/base asset precision, balances >= 0 and within
 //! asset precision, unique names (case-insensitive), existing asset references.
-//! Fees are in basis points, `|fee| <= 10000`; TakerFeeBps must be >= 0, MakerFeeBps may be
-//! negative (maker rebate).
+//! Fees are in basis points, 0..=10000 in steps of 0.01 (the engine pays no maker rebates).
 
 use crate::settings::{parse_ini, suggest, ApplicationKind, Props, Settings, SettingsError};
 use rust_decimal::Decimal;
@@ -29,9 +28,12 @@ pub const DEFAULT_VENUE: &str = "\
 MakerFeeBps=1
 TakerFeeBps=2.5
 
+# USD is kept to the micro-dollar so that every tick x lot of every
+# instrument is a whole number of minor units (the engine never rounds
+# when it settles a trade).
 [ASSET]
 Name=USD
-Precision=2
+Precision=6
 
 [ASSET]
 Name=BTC
@@ -103,7 +105,7 @@ Balance.USD=500000
 Balance.BTC=50
 Balance.ETH=500
 Balance.AAPL=5000
-MakerFeeBps=-0.5
+MakerFeeBps=0.5
 TakerFeeBps=1
 SelfTradePrevention=CancelBoth
 ";
@@ -192,10 +194,11 @@ fn p_non_negative(v: &str) -> std::result::Result<Decimal, String> {
     }
 }
 
+/// The engine charges fees in steps of 0.01 bps and pays no rebates.
 fn p_maker_bps(v: &str) -> std::result::Result<Decimal, String> {
     match p_dec(v)? {
-        d if d.abs() <= Decimal::from(10_000) => Ok(d),
-        _ => Err("expected basis points between -10000 and 10000".into()),
+        d if d >= Decimal::ZERO && d <= Decimal::from(10_000) && (d * Decimal::from(100)).fract().is_zero() => Ok(d),
+        _ => Err("expected basis points between 0 and 10000 in steps of 0.01 (no rebates)".into()),
     }
 }
 
@@ -570,7 +573,7 @@ mod tests {
         assert_eq!(a1.self_trade, SelfTradeMode::CancelResting);
         let a4 = v.account("ACC4").unwrap();
         assert_eq!(a4.self_trade, SelfTradeMode::CancelBoth);
-        assert_eq!(v.fees_for(a4), (d("-0.5"), d("1")));
+        assert_eq!(v.fees_for(a4), (d("0.5"), d("1")));
         assert_eq!(v.fees_for(a1), (d("1"), d("2.5")));
     }
 
