@@ -110,17 +110,25 @@ impl Venue {
         }));
     }
 
-    /// Stops the engine after what is queued, flushing its journal.
-    pub fn shutdown(mut self) {
+    /// Stops the engine after what is queued, flushing its journal, and
+    /// returns its final state.
+    pub fn shutdown(mut self) -> Option<Engine> {
         if let Some(t) = self.day_end.take() {
             t.abort();
         }
         self.engine.shutdown();
-        if let Some(j) = self.join.take() {
-            match j.join() {
-                Ok(Ok(_)) => tracing::info!("engine stopped; journal flushed"),
-                Ok(Err(e)) => tracing::error!(error = %e, "engine stopped with an error"),
-                Err(_) => tracing::error!("engine thread panicked"),
+        match self.join.take()?.join() {
+            Ok(Ok(engine)) => {
+                tracing::info!(last_seq = engine.last_seq(), "engine stopped; journal flushed");
+                Some(engine)
+            }
+            Ok(Err(e)) => {
+                tracing::error!(error = %e, "engine stopped with an error");
+                None
+            }
+            Err(_) => {
+                tracing::error!("engine thread panicked");
+                None
             }
         }
     }
