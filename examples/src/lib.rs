@@ -122,6 +122,26 @@ impl FixClient {
         self.builder.finish_into(&mut self.out);
     }
 
+    /// SequenceReset-GapFill from `begin` to our next number.
+    pub fn send_gap_fill(&mut self, begin: u64) -> io::Result<()> {
+        let now = Utc::now();
+        self.builder.start(b"4");
+        Header {
+            msg_seq_num: begin,
+            poss_dup: true,
+            sender_comp_id: &self.sender,
+            target_comp_id: &self.target,
+            sending_time: Some(now),
+            orig_sending_time: Some(now),
+            ..Default::default()
+        }
+        .write(&mut self.builder);
+        self.builder.uint(tags::NEW_SEQ_NO, self.next_out).bool(tags::GAP_FILL_FLAG, true);
+        self.out.clear();
+        self.builder.finish_into(&mut self.out);
+        self.flush()
+    }
+
     /// Writes everything [`FixClient::encode`] queued, in one write.
     pub fn flush(&mut self) -> io::Result<()> {
         self.stream.write_all(&self.out)?;
@@ -153,6 +173,13 @@ impl FixClient {
                     if m.msg_type() == "1" {
                         let id = m.get(tags::TEST_REQ_ID).unwrap_or("").to_owned();
                         self.send("0", &[(tags::TEST_REQ_ID, &id)])?;
+                    }
+                    if m.msg_type() == "2" {
+                        // This client keeps no outbound store: it answers a
+                        // resend request with a gap fill, as FIX allows for
+                        // messages it will not resend.
+                        let begin = m.get(tags::BEGIN_SEQ_NO).and_then(|s| s.parse().ok()).unwrap_or(1);
+                        self.send_gap_fill(begin)?;
                     }
                     return Ok(Some(m));
                 }

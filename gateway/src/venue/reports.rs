@@ -81,22 +81,34 @@ pub fn reject_text(reason: RejectReason, e: &Event, venue: &VenueFile) -> String
             i.quote_asset,
             e.symbol
         ),
-        (RejectReason::InsufficientFunds, _) => format!(
-            "Insufficient available funds in account {} for this order",
-            e.account.as_deref().unwrap_or("?")
-        ),
+        (RejectReason::InsufficientFunds, _) => match e.account.as_deref() {
+            Some(a) => format!("Insufficient available funds in account {a} for this order"),
+            None => "Insufficient available funds in the session's account for this order".to_string(),
+        },
         (RejectReason::DuplicateClOrdId, _) => format!("Duplicate ClOrdID {} (already used today)", e.cl_ord_id),
         (RejectReason::UnknownAccount, _) | (RejectReason::AccountNotAllowed, _) => format!(
             "Account {} is unknown or not allowed for this session",
-            e.account.as_deref().unwrap_or("?")
+            e.account.as_deref().unwrap_or("(none)")
         ),
         (RejectReason::UnknownOrder, _) => "Unknown order".to_string(),
-        (r, _) => {
-            let t = r.text();
-            let mut s = t[..1].to_uppercase();
-            s.push_str(&t[1..]);
-            s
-        }
+        (r, _) => capitalized(r.text()),
+    }
+}
+
+fn capitalized(t: &str) -> String {
+    let mut s = t[..1].to_uppercase();
+    s.push_str(&t[1..]);
+    s
+}
+
+/// OrdRejReason(103) per the Rules of Engagement: 1 unknown symbol,
+/// 3 exceeds limit (funds), 6 duplicate order, 0 broker option otherwise.
+pub fn ord_rej_reason(reason: RejectReason) -> u32 {
+    match reason {
+        RejectReason::UnknownSymbol => 1,
+        RejectReason::InsufficientFunds => 3,
+        RejectReason::DuplicateClOrdId => 6,
+        _ => 0,
     }
 }
 
@@ -124,7 +136,13 @@ pub fn write_report(e: &Event, venue: &VenueFile, b: &mut MessageBuilder) {
     let mut eid = itoa::Buffer::new();
     let order_id = order_id_text(e.order_id, &mut oid);
     if let EventKind::CancelRejected { reason, response_to } = e.kind {
-        let text = reject_text(reason, e, venue);
+        // The event carries the order's numbers, not the request's: say
+        // what was wrong without quoting them.
+        let text = match reason {
+            RejectReason::UnknownOrder => "Unknown order".to_string(),
+            RejectReason::TooLateToCancel => "Too late to cancel: the order is done".to_string(),
+            r => capitalized(r.text()),
+        };
         let ord_status = if e.order_id == 0 { status::REJECTED } else { ord_status_fix(e.status, e.cum_qty) };
         OrderCancelReject {
             cl_ord_id: &e.cl_ord_id,
@@ -165,7 +183,7 @@ pub fn write_report(e: &Event, venue: &VenueFile, b: &mut MessageBuilder) {
         }
         EventKind::Rejected { reason } => {
             text = Some(reject_text(reason, e, venue));
-            ord_rej_reason = Some(reason.ord_rej_reason());
+            ord_rej_reason = Some(ord_rej_reason(reason));
             status::REJECTED
         }
         EventKind::Status => {
