@@ -183,7 +183,7 @@ pub fn write_report(e: &Event, venue: &VenueFile, b: &mut MessageBuilder) {
         }
         EventKind::Rejected { reason } => {
             text = Some(reject_text(reason, e, venue));
-            ord_rej_reason = Some(ord_rej_reason(reason));
+            ord_rej_reason = Some(self::ord_rej_reason(reason));
             status::REJECTED
         }
         EventKind::Status => {
