@@ -27,7 +27,8 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{mpsc, OwnedSemaphorePermit, Semaphore};
 
 use crate::app::{Application, Outgoing};
-use crate::session::{Session, SessionConfig, SessionStats};
+use crate::metrics::{Registry, SessionMetrics};
+use crate::session::{Session, SessionConfig};
 use crate::settings::{SessionSettings, Settings};
 
 /// Frames handled per read before other tasks get a turn.
@@ -92,9 +93,12 @@ pub fn open_store(settings: &Settings, s: &SessionSettings) -> Result<Box<dyn Me
 pub struct Acceptor {
     pub local_addr: std::net::SocketAddr,
     pub sessions: HashMap<String, SessionHandle>,
+    /// Where the metrics endpoint listens, if configured.
+    pub metrics_addr: Option<std::net::SocketAddr>,
+    pub registry: Arc<Registry>,
     tasks: Vec<tokio::task::JoinHandle<()>>,
     accept_task: tokio::task::JoinHandle<()>,
-    stats: Arc<std::sync::Mutex<HashMap<String, SessionStats>>>,
+    metrics_task: Option<tokio::task::JoinHandle<()>>,
 }
 
 /// Builds the application for a session, given a handle to that session.
@@ -103,13 +107,32 @@ pub type AppFactory<'a> = dyn FnMut(&SessionSettings, &SessionHandle) -> Box<dyn
 impl Acceptor {
     /// Binds the listener and starts one task per session.
     pub async fn start(settings: &Settings, make_app: &mut AppFactory<'_>) -> Result<Acceptor, String> {
+        Self::start_with_registry(settings, make_app, Arc::new(Registry::default())).await
+    }
+
+    /// As [`Acceptor::start`], counting into `registry` (shared with the
+    /// venue's engine counters).
+    pub async fn start_with_registry(
+        settings: &Settings,
+        make_app: &mut AppFactory<'_>,
+        registry: Arc<Registry>,
+    ) -> Result<Acceptor, String> {
         let dict = load_dictionary(settings)?;
         let a = &settings.acceptor;
         let listener = TcpListener::bind((a.accept_address, a.accept_port))
             .await
             .map_err(|e| format!("cannot listen on {}:{}: {e}", a.accept_address, a.accept_port))?;
         let local_addr = listener.local_addr().map_err(|e| e.to_string())?;
-        let stats = Arc::new(std::sync::Mutex::new(HashMap::new()));
+        let (metrics_addr, metrics_task) = match a.http_metrics_port {
+            Some(port) => {
+                let l = TcpListener::bind((a.accept_address, port))
+                    .await
+                    .map_err(|e| format!("cannot listen for metrics on {}:{port}: {e}", a.accept_address))?;
+                let addr = l.local_addr().ok();
+                (addr, Some(tokio::spawn(crate::metrics::serve(l, Arc::clone(&registry)))))
+            }
+            None => (None, None),
+        };
         let mut sessions = HashMap::new();
         let mut routes = HashMap::new();
         let mut tasks = Vec::new();
@@ -121,7 +144,8 @@ impl Acceptor {
             let handle = SessionHandle { key: store_key(s), tx };
             let app = make_app(s, &handle);
             let limits = Limits { max_message_size: a.max_message_size, max_pending_bytes: a.outbound_queue_capacity.saturating_mul(512) };
-            tasks.push(tokio::spawn(run_session(session, app, rx, limits, Arc::clone(&stats))));
+            let metrics = registry.session(&s.id.to_string());
+            tasks.push(tokio::spawn(run_session(session, app, rx, limits, metrics)));
             routes.insert((s.id.sender_comp_id.clone(), s.id.target_comp_id.clone()), handle.clone());
             sessions.insert(handle.key.clone(), handle);
         }
@@ -160,17 +184,15 @@ impl Acceptor {
                 });
             }
         });
-        Ok(Acceptor { local_addr, sessions, tasks, accept_task, stats })
-    }
-
-    /// Counters of every session, by store key.
-    pub fn stats(&self) -> HashMap<String, SessionStats> {
-        self.stats.lock().map(|s| s.clone()).unwrap_or_default()
+        Ok(Acceptor { local_addr, sessions, metrics_addr, registry, tasks, accept_task, metrics_task })
     }
 
     /// Stops accepting, logs every session out and waits for the tasks.
     pub async fn shutdown(self) {
         self.accept_task.abort();
+        if let Some(t) = &self.metrics_task {
+            t.abort();
+        }
         let mut waits = Vec::new();
         for h in self.sessions.values() {
             let (tx, rx) = tokio::sync::oneshot::channel();
@@ -233,7 +255,7 @@ async fn run_session(
     mut app: Box<dyn Application>,
     mut rx: mpsc::UnboundedReceiver<SessionCmd>,
     limits: Limits,
-    stats: Arc<std::sync::Mutex<HashMap<String, SessionStats>>>,
+    metrics: Arc<SessionMetrics>,
 ) {
     let key = session.id().to_string();
     let framer = Framer::new(limits.max_message_size);
@@ -242,6 +264,14 @@ async fn run_session(
     let mut wbuf: Vec<u8> = Vec::with_capacity(16 * 1024);
     let mut shutdown_ack: Option<tokio::sync::oneshot::Sender<()>> = None;
     loop {
+        // A shutdown waits for the connection to end, however it ends.
+        if conn.is_none() {
+            if let Some(ack) = shutdown_ack.take() {
+                session.sync_store();
+                let _ = ack.send(());
+                break;
+            }
+        }
         let deadline = session.next_deadline().map(|d| {
             let wait = (d - Utc::now()).to_std().unwrap_or(Duration::ZERO);
             tokio::time::Instant::now() + wait
@@ -349,18 +379,9 @@ async fn run_session(
                     session.disconnected(Utc::now(), app.as_mut());
                     tracing::info!(session = %key, "disconnected");
                 }
-                if conn.is_none() {
-                    if let Some(ack) = shutdown_ack.take() {
-                        session.sync_store();
-                        let _ = ack.send(());
-                        break;
-                    }
-                }
             }
         }
-        if let Ok(mut s) = stats.lock() {
-            s.insert(key.clone(), session.stats());
-        }
+        metrics.update(&session);
     }
 }
 

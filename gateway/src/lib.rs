@@ -7,3 +7,4 @@ pub mod settings;
 pub mod venue_config;
 pub mod acceptor;
 pub mod venue;
+pub mod metrics;

@@ -1,10 +1,12 @@
 //! `gateway`: the fixvenue acceptor.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use clap::Parser;
 use gateway::{
     acceptor::{Acceptor, SessionHandle},
+    metrics::Registry,
     app::{Application, EchoApp},
     settings::{ApplicationKind, SessionSettings, Settings},
     venue::Venue,
@@ -67,8 +69,9 @@ async fn run(settings: Settings, venue_path: Option<PathBuf>) -> Result<(), Stri
     } else {
         None
     };
+    let registry = Arc::new(Registry::default());
     let mut venue = match &venue_file {
-        Some(v) => Some(Venue::start(&settings, v.clone())?),
+        Some(v) => Some(Venue::start(&settings, v.clone(), &registry)?),
         None => None,
     };
     let mut make_app = |s: &SessionSettings, h: &SessionHandle| -> Box<dyn Application> {
@@ -77,7 +80,7 @@ async fn run(settings: Settings, venue_path: Option<PathBuf>) -> Result<(), Stri
             _ => Box::new(EchoApp::default()),
         }
     };
-    let acceptor = Acceptor::start(&settings, &mut make_app).await?;
+    let acceptor = Acceptor::start_with_registry(&settings, &mut make_app, registry).await?;
     if let Some(v) = venue.as_mut() {
         v.schedule_day_end(&settings);
     }
@@ -96,6 +99,9 @@ async fn run(settings: Settings, venue_path: Option<PathBuf>) -> Result<(), Stri
 fn print_banner(settings: &Settings, acceptor: &Acceptor, venue: Option<&VenueFile>) {
     let a = &settings.acceptor;
     println!("fixvenue listening on {} (BeginString FIX.4.2)", acceptor.local_addr);
+    if let Some(m) = acceptor.metrics_addr {
+        println!("  metrics: http://{m}/metrics");
+    }
     match &a.file_store_path {
         Some(p) => println!("  session stores: {}", p.display()),
         None => println!("  session stores: in memory"),

@@ -163,7 +163,6 @@ fn every_scenario_file_is_listed() {
 /// skips the shutdown acknowledgement, waits for commands with no connection,
 /// and `Acceptor::shutdown` only returns after its 5 s per-session timeout.
 #[test]
-#[ignore = "bug: acceptor run_session never acks Shutdown when the peer closes after our Logout; shutdown() stalls 5 s"]
 fn shutdown_completes_when_client_closes_instead_of_answering_logout() {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()

@@ -113,7 +113,7 @@ impl Out {
         let got: Vec<&(i32, String)> = self
             .fields
             .iter()
-            .filter(|(t, _)| !matches!(t, 8 | 9 | 10))
+            .filter(|(t, _)| !matches!(t, 8..=10))
             .collect();
         let want: Vec<(i32, &str)> = pattern
             .split('|')
@@ -437,12 +437,10 @@ fn heartbeat_exactly_when_nothing_was_sent_for_heart_bt_int() {
 fn heartbeats_repeat_every_heart_bt_int_while_the_client_talks() {
     let mut rig = Rig::logged_on(10);
     let start = rig.now;
-    let mut client_seq = 2;
     for n in 1..=5 {
         // The client heartbeats every 5 s, so no TestRequest ever falls due.
         rig.tick_at(start + secs(10 * n - 5));
-        rig.send("0", client_seq, "");
-        client_seq += 1;
+        rig.send("0", 1 + n as u64, "");
         rig.expect_quiet();
         rig.tick_at(start + secs(10 * n) - ms(1));
         rig.expect_quiet();

@@ -45,7 +45,7 @@ pub fn journal_dir(settings: &Settings) -> Option<PathBuf> {
 
 impl Venue {
     /// Recovers the engine (snapshot + journal) and starts its thread.
-    pub fn start(settings: &Settings, venue: VenueFile) -> Result<Venue, String> {
+    pub fn start(settings: &Settings, venue: VenueFile, registry: &crate::metrics::Registry) -> Result<Venue, String> {
         let config = config::engine_config(settings, &venue)?;
         let venue = Arc::new(venue);
         let dir = journal_dir(settings);
@@ -59,7 +59,7 @@ impl Venue {
         };
         tracing::info!(last_seq = engine.last_seq(), journal = ?dir, "engine recovered");
         let routes: router::Routes = Arc::new(RwLock::new(HashMap::new()));
-        let sink = router::Router::new(Arc::clone(&routes), Arc::clone(&venue));
+        let sink = router::Router::new(Arc::clone(&routes), Arc::clone(&venue), Arc::clone(&registry.engine));
         let run = RunConfig { spin: Duration::from_micros(settings.acceptor.engine_spin_micros), ..RunConfig::default() };
         let (handle, join) = engine::spawn(engine, journal, sink, run).map_err(|e| format!("engine thread: {e}"))?;
         Ok(Venue { engine: handle, join: Some(join), routes, day_end: None, journal_dir: dir })

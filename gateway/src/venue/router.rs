@@ -7,7 +7,11 @@ use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
 use chrono::Utc;
-use engine::{Event, EventSink, OwnerId};
+use std::sync::atomic::Ordering::Relaxed;
+
+use engine::{Event, EventKind, EventSink, OwnerId};
+
+use crate::metrics::EngineMetrics;
 
 use crate::acceptor::{SessionCmd, SessionHandle};
 use crate::venue_config::VenueFile;
@@ -18,18 +22,41 @@ pub type Routes = Arc<RwLock<HashMap<OwnerId, SessionHandle>>>;
 pub struct Router {
     pub routes: Routes,
     pub venue: Arc<VenueFile>,
+    pub metrics: Arc<EngineMetrics>,
     /// Per-owner scratch, reused across batches.
     pending: HashMap<OwnerId, Vec<Event>>,
 }
 
 impl Router {
-    pub fn new(routes: Routes, venue: Arc<VenueFile>) -> Self {
-        Router { routes, venue, pending: HashMap::new() }
+    pub fn new(routes: Routes, venue: Arc<VenueFile>, metrics: Arc<EngineMetrics>) -> Self {
+        Router { routes, venue, metrics, pending: HashMap::new() }
+    }
+
+    fn count(&self, batch: &[Event]) {
+        let m = &self.metrics;
+        m.batches.fetch_add(1, Relaxed);
+        m.events.fetch_add(batch.len() as u64, Relaxed);
+        m.last_batch_events.store(batch.len() as u64, Relaxed);
+        m.max_batch_events.fetch_max(batch.len() as u64, Relaxed);
+        for e in batch {
+            let c = match e.kind {
+                EventKind::Accepted => &m.orders_accepted,
+                EventKind::Rejected { .. } => &m.orders_rejected,
+                EventKind::Fill { .. } => &m.fills,
+                EventKind::Canceled { .. } => &m.cancels,
+                EventKind::Replaced => &m.replaces,
+                EventKind::CancelRejected { .. } => &m.cancel_rejects,
+                EventKind::Expired => &m.expired,
+                EventKind::Status | EventKind::StatusRejected { .. } => continue,
+            };
+            c.fetch_add(1, Relaxed);
+        }
     }
 }
 
 impl EventSink for Router {
     fn publish(&mut self, batch: &[Event]) {
+        self.count(batch);
         for e in batch {
             self.pending.entry(e.owner).or_default().push(e.clone());
         }

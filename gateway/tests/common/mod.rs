@@ -48,6 +48,7 @@ pub fn venue_text(accounts: usize) -> String {
 pub struct TestVenue {
     pub rt: tokio::runtime::Runtime,
     pub addr: SocketAddr,
+    pub metrics: Option<SocketAddr>,
     acceptor: Option<Acceptor>,
     venue: Option<Venue>,
 }
@@ -65,7 +66,8 @@ impl TestVenue {
         let settings = Settings::parse(settings, "test.cfg").expect("settings");
         let venue_file = VenueFile::parse(venue, "test.venue").expect("venue");
         let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-        let mut venue = Venue::start(&settings, venue_file).expect("venue starts");
+        let registry = std::sync::Arc::new(gateway::metrics::Registry::default());
+        let mut venue = Venue::start(&settings, venue_file, &registry).expect("venue starts");
         let acceptor = rt.block_on(async {
             let mut make_app = |s: &SessionSettings, h: &SessionHandle| -> Box<dyn Application> {
                 match s.application {
@@ -73,12 +75,13 @@ impl TestVenue {
                     ApplicationKind::Echo => Box::new(EchoApp::default()),
                 }
             };
-            Acceptor::start(&settings, &mut make_app).await.expect("acceptor starts")
+            Acceptor::start_with_registry(&settings, &mut make_app, registry).await.expect("acceptor starts")
         });
         let _guard = rt.enter();
         venue.schedule_day_end(&settings);
         let addr = acceptor.local_addr;
-        TestVenue { rt, addr, acceptor: Some(acceptor), venue: Some(venue) }
+        let metrics = acceptor.metrics_addr;
+        TestVenue { rt, addr, metrics, acceptor: Some(acceptor), venue: Some(venue) }
     }
 
     /// A logged-on client for CLIENTn.
