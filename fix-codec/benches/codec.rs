@@ -39,7 +39,13 @@ trait Finish {
 impl<'a, M: FixMessage<'a>> Finish for M {
     fn finish(&self, b: &mut MessageBuilder, t: chrono::DateTime<Utc>) -> Vec<u8> {
         let mut out = Vec::new();
-        let h = Header { msg_seq_num: 1234, sender_comp_id: "CLIENT1", target_comp_id: "VENUE", sending_time: Some(t), ..Default::default() };
+        let h = Header {
+            msg_seq_num: 1234,
+            sender_comp_id: "CLIENT1",
+            target_comp_id: "VENUE",
+            sending_time: Some(t),
+            ..Default::default()
+        };
         self.encode(&h, b, &mut out);
         out
     }
@@ -54,9 +60,12 @@ fn bench(c: &mut Criterion) {
         let mut fields = Vec::with_capacity(32);
         bench.iter(|| {
             let bytes = black_box(&nos[..]);
-            let FramerEvent::Frame { len } = framer.next(bytes) else { unreachable!() };
+            let FramerEvent::Frame { len } = framer.next(bytes) else {
+                unreachable!()
+            };
             verify(&bytes[..len]).unwrap();
-            let msg = Message::decode_with(&bytes[..len], Some(dict), std::mem::take(&mut fields)).unwrap();
+            let msg = Message::decode_with(&bytes[..len], Some(dict), std::mem::take(&mut fields))
+                .unwrap();
             dict.validate(&msg, &opts).unwrap();
             let order = NewOrderSingle::parse(&msg).unwrap();
             black_box(&order);
@@ -64,7 +73,37 @@ fn bench(c: &mut Criterion) {
         })
     });
 
-    let t = Utc.with_ymd_and_hms(2026, 11, 26, 3, 12, 47).unwrap() + chrono::Duration::milliseconds(123);
+    // The stages of the pipeline above, one by one.
+    let mut g = c.benchmark_group("stages");
+    g.bench_function("frame+verify", |bench| {
+        bench.iter(|| {
+            let bytes = black_box(&nos[..]);
+            let FramerEvent::Frame { len } = framer.next(bytes) else {
+                unreachable!()
+            };
+            verify(&bytes[..len]).unwrap();
+        })
+    });
+    g.bench_function("decode_with", |bench| {
+        let mut fields = Vec::with_capacity(32);
+        bench.iter(|| {
+            let msg =
+                Message::decode_with(black_box(&nos[..]), Some(dict), std::mem::take(&mut fields))
+                    .unwrap();
+            fields = msg.into_fields();
+        })
+    });
+    let msg = Message::decode_with(&nos, Some(dict), Vec::new()).unwrap();
+    g.bench_function("validate", |bench| {
+        bench.iter(|| dict.validate(black_box(&msg), &opts).unwrap())
+    });
+    g.bench_function("parse", |bench| {
+        bench.iter(|| black_box(NewOrderSingle::parse(black_box(&msg)).unwrap()))
+    });
+    g.finish();
+
+    let t = Utc.with_ymd_and_hms(2026, 11, 26, 3, 12, 47).unwrap()
+        + chrono::Duration::milliseconds(123);
     c.bench_function("encode ExecutionReport with fill", |bench| {
         let mut b = MessageBuilder::new("FIX.4.2");
         let mut out = Vec::with_capacity(512);
@@ -96,7 +135,13 @@ fn bench(c: &mut Criterion) {
                 exec_type: b'2',
                 leaves_qty: Decimal::ZERO,
             };
-            let h = Header { msg_seq_num: 1234, sender_comp_id: "VENUE", target_comp_id: "CLIENT1", sending_time: Some(t), ..Default::default() };
+            let h = Header {
+                msg_seq_num: 1234,
+                sender_comp_id: "VENUE",
+                target_comp_id: "CLIENT1",
+                sending_time: Some(t),
+                ..Default::default()
+            };
             black_box(&er).encode(&h, &mut b, &mut out);
             black_box(&out);
         })

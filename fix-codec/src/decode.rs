@@ -8,7 +8,11 @@
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 
-use crate::{dictionary::Dictionary, framer::Garbled, tags, value, SOH};
+use crate::{
+    dictionary::{Dictionary, TagInfo},
+    framer::Garbled,
+    swar, tags, value, SOH,
+};
 
 /// One field: its tag as written (it may be 0 or negative on the wire) and
 /// where its value lies in the frame.
@@ -55,11 +59,44 @@ const DATA_FIELDS: &[(u32, u32)] = &[
     (446, 445),
 ];
 
-fn data_length_tag(dict: Option<&Dictionary>, tag: u32) -> Option<u32> {
-    match dict {
-        Some(d) => d.data_length_tag(tag),
-        None => DATA_FIELDS.iter().find(|(t, _)| *t == tag).map(|(_, l)| *l),
+#[inline]
+fn default_data_length_tag(tag: u32) -> Option<u32> {
+    // Only 89..=446 can be data fields; most tags skip the scan.
+    if !(89..=446).contains(&tag) {
+        return None;
     }
+    DATA_FIELDS.iter().find(|(t, _)| *t == tag).map(|(_, l)| *l)
+}
+
+/// The tag of the field at `pos` and where its `=` is: optional '-', 1 to
+/// 18 digits (what `value::parse_int` accepts), fitting an i32.
+#[cold]
+fn parse_tag(buf: &[u8], pos: usize) -> Result<(i32, usize), DecodeError> {
+    let bad = || Garbled::MalformedField { offset: pos };
+    let mut p = pos;
+    let neg = buf[p] == b'-';
+    p += neg as usize;
+    let digits_start = p;
+    let mut tag: i64 = 0;
+    loop {
+        let Some(&c) = buf.get(p) else {
+            return Err(bad());
+        };
+        if c == b'=' {
+            break;
+        }
+        let d = c.wrapping_sub(b'0');
+        if d > 9 || p - digits_start >= 18 {
+            return Err(bad());
+        }
+        tag = tag * 10 + d as i64;
+        p += 1;
+    }
+    if p == digits_start {
+        return Err(bad());
+    }
+    let tag = i32::try_from(if neg { -tag } else { tag }).map_err(|_| bad())?;
+    Ok((tag, p))
 }
 
 impl<'a> Message<'a> {
@@ -78,38 +115,51 @@ impl<'a> Message<'a> {
         fields.clear();
         let mut pos = 0usize;
         while pos < buf.len() {
-            let eq = memchr::memchr(b'=', &buf[pos..])
-                .ok_or(Garbled::MalformedField { offset: pos })?
-                + pos;
-            let tag = value::parse_int(&buf[pos..eq])
-                .and_then(|t| i32::try_from(t).ok())
-                .ok_or(Garbled::MalformedField { offset: pos })?;
+            // Fast path: a tag of 1 to 7 digits, read from one word.
+            let parsed = if pos + 8 <= buf.len() {
+                let w = swar::load(buf, pos);
+                match swar::first(w, b'=') {
+                    Some(eq @ 1..) => swar::digits(w, eq).map(|t| (t as i32, pos + eq)),
+                    _ => None,
+                }
+            } else {
+                None
+            };
+            let (tag, eq) = match parsed {
+                Some(x) => x,
+                None => parse_tag(buf, pos)?,
+            };
             let start = eq + 1;
-            let data_len = u32::try_from(tag)
-                .ok()
-                .and_then(|t| data_length_tag(dict, t))
-                .map(|len_tag| {
-                    fields
+            let bad = || Garbled::MalformedField { offset: pos };
+            let len_tag = match dict {
+                Some(d) if d.tag_info(tag).has(TagInfo::DATA) => d.data_length_tag(tag as u32),
+                Some(_) => None,
+                None => u32::try_from(tag).ok().and_then(default_data_length_tag),
+            };
+            let end = match len_tag {
+                Some(len_tag) => {
+                    let len = fields
                         .iter()
                         .rev()
                         .find(|f| f.tag == len_tag as i32)
                         .and_then(|f| value::parse_u64(&buf[f.start as usize..f.end as usize]))
-                        .ok_or(Garbled::MalformedField { offset: pos })
-                })
-                .transpose()?;
-            let end = match data_len {
-                Some(len) => {
+                        .ok_or_else(bad)?;
                     let end = start.saturating_add(len as usize);
                     if buf.get(end) != Some(&SOH) {
-                        return Err(Garbled::MalformedField { offset: pos });
+                        return Err(bad());
                     }
                     end
                 }
-                None => memchr::memchr(SOH, &buf[start..])
-                    .ok_or(Garbled::MalformedField { offset: pos })?
-                    + start,
+                None => match swar::find(&buf[start..], SOH) {
+                    Some(n) => start + n,
+                    None => return Err(bad()),
+                },
             };
-            fields.push(Field { tag, start: start as u32, end: end as u32 });
+            fields.push(Field {
+                tag,
+                start: start as u32,
+                end: end as u32,
+            });
             pos = end + 1;
         }
         Ok(Message { buf, fields })
@@ -198,7 +248,12 @@ impl<'a> Message<'a> {
         let def = dict.message(self.msg_type())?.group(count_tag)?;
         let at = self.fields.iter().position(|f| f.tag == count_tag as i32)?;
         let (entries, _) = crate::validate::split_group(&self.fields[at + 1..], def);
-        Some(entries.into_iter().map(|r| &self.fields[at + 1 + r.start..at + 1 + r.end]).collect())
+        Some(
+            entries
+                .into_iter()
+                .map(|r| &self.fields[at + 1 + r.start..at + 1 + r.end])
+                .collect(),
+        )
     }
 }
 
@@ -212,7 +267,8 @@ mod tests {
 
     #[test]
     fn fields_in_wire_order_with_typed_access() {
-        let b = fix("8=FIX.4.2|9=60|35=D|34=2|38=100.5|54=1|43=Y|-1=x|60=20261126-03:12:47|10=000|");
+        let b =
+            fix("8=FIX.4.2|9=60|35=D|34=2|38=100.5|54=1|43=Y|-1=x|60=20261126-03:12:47|10=000|");
         let m = Message::decode(&b).unwrap();
         let tags: Vec<i32> = m.fields().iter().map(|f| f.tag).collect();
         assert_eq!(tags, vec![8, 9, 35, 34, 38, 54, 43, -1, 60, 10]);

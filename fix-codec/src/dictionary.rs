@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use thiserror::Error;
 
 /// A field's data type, as named in the XML.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum FieldType {
     Int,
     Length,
@@ -37,6 +37,7 @@ pub enum FieldType {
     MonthYear,
     Data,
     /// Any type the codec does not check.
+    #[default]
     Other,
 }
 
@@ -101,6 +102,8 @@ pub struct FieldDef {
     pub field_type: FieldType,
     /// Allowed values, sorted; empty means any value.
     values: Vec<Box<[u8]>>,
+    /// The one-byte allowed values as a bit set, for the common CHAR enums.
+    single: [u64; 4],
 }
 
 impl FieldDef {
@@ -108,9 +111,17 @@ impl FieldDef {
         !self.values.is_empty()
     }
 
+    #[inline]
     pub fn allows(&self, v: &[u8]) -> bool {
         if self.values.is_empty() {
             return true;
+        }
+        // A one-byte value (not a space-separated list) is allowed exactly
+        // when it is one of the one-byte values.
+        if let [c] = v {
+            if self.field_type != FieldType::MultipleValueString {
+                return self.single[(*c >> 6) as usize] & (1 << (*c & 63)) != 0;
+            }
         }
         let one = |x: &[u8]| self.values.binary_search_by(|a| (**a).cmp(x)).is_ok();
         if self.field_type == FieldType::MultipleValueString {
@@ -163,7 +174,10 @@ pub enum DictionaryError {
     #[error("dictionary: {0}")]
     Invalid(String),
     #[error("cannot read dictionary {path}: {source}")]
-    Io { path: String, source: std::io::Error },
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
 }
 
 /// A loaded dictionary.
@@ -179,7 +193,43 @@ pub struct Dictionary {
     messages: Vec<MessageDef>,
     /// Message types of up to 8 bytes packed into a u64, sorted, for lookup.
     msg_index: Vec<(u64, usize)>,
-    data_length: HashMap<u32, u32>,
+    /// Per tag: the length field's tag for a data field.
+    data_length: Vec<Option<u32>>,
+    /// Per tag, what the decoder and validator ask on every field; tags
+    /// beyond the table have `TagInfo::default()`.
+    info: Vec<TagInfo>,
+    /// One-byte enumerated values per `TagInfo::enum_set`, as bit sets.
+    enum_sets: Vec<[u64; 4]>,
+}
+
+/// Per-tag facts for the hot paths, packed into four bytes so that the tags
+/// of a message share a few cache lines.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct TagInfo {
+    pub flags: u8,
+    pub field_type: FieldType,
+    /// 1 + index into `enum_sets` for a field with enumerated values, else 0.
+    pub enum_set: u16,
+}
+
+impl TagInfo {
+    /// `Dictionary::is_header_field`.
+    pub const HEADER: u8 = 1;
+    /// `Dictionary::is_trailer_field`.
+    pub const TRAILER: u8 = 2;
+    /// The dictionary defines the field.
+    pub const KNOWN: u8 = 4;
+    /// A DATA field, whose length field precedes it.
+    pub const DATA: u8 = 8;
+    /// Some message has a top-level group counted by this tag.
+    pub const GROUP_COUNT: u8 = 16;
+    /// The field has enumerated values.
+    pub const ENUM: u8 = 32;
+
+    #[inline]
+    pub fn has(self, flag: u8) -> bool {
+        self.flags & flag != 0
+    }
 }
 
 fn pack_msg_type(t: &[u8]) -> Option<u64> {
@@ -196,14 +246,17 @@ fn pack_msg_type(t: &[u8]) -> Option<u64> {
 impl Dictionary {
     /// Loads a dictionary file.
     pub fn load(path: &std::path::Path) -> Result<Dictionary, DictionaryError> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|source| DictionaryError::Io { path: path.display().to_string(), source })?;
+        let text = std::fs::read_to_string(path).map_err(|source| DictionaryError::Io {
+            path: path.display().to_string(),
+            source,
+        })?;
         Self::from_xml(&text)
     }
 
     /// Parses QuickFIX's XML schema.
     pub fn from_xml(xml: &str) -> Result<Dictionary, DictionaryError> {
-        let doc = roxmltree::Document::parse(xml).map_err(|e| DictionaryError::Xml(e.to_string()))?;
+        let doc =
+            roxmltree::Document::parse(xml).map_err(|e| DictionaryError::Xml(e.to_string()))?;
         let root = doc.root_element();
         let attr = |n: roxmltree::Node, a: &str| n.attribute(a).map(str::to_owned);
         let invalid = |s: String| DictionaryError::Invalid(s);
@@ -215,7 +268,11 @@ impl Dictionary {
         let child = |name: &str| root.children().find(|c| c.has_tag_name(name));
         let mut fields: Vec<Option<FieldDef>> = Vec::new();
         let mut by_name = HashMap::new();
-        for f in child("fields").ok_or_else(|| invalid("no <fields>".into()))?.children().filter(|c| c.is_element()) {
+        for f in child("fields")
+            .ok_or_else(|| invalid("no <fields>".into()))?
+            .children()
+            .filter(|c| c.is_element())
+        {
             let name = attr(f, "name").ok_or_else(|| invalid("field without name".into()))?;
             let tag: u32 = attr(f, "number")
                 .and_then(|n| n.parse().ok())
@@ -232,7 +289,17 @@ impl Dictionary {
                 fields.resize(tag as usize + 1, None);
             }
             by_name.insert(name.clone(), tag);
-            fields[tag as usize] = Some(FieldDef { tag, name, field_type, values });
+            let mut single = [0u64; 4];
+            for v in values.iter().filter(|v| v.len() == 1) {
+                single[(v[0] >> 6) as usize] |= 1 << (v[0] & 63);
+            }
+            fields[tag as usize] = Some(FieldDef {
+                tag,
+                name,
+                field_type,
+                values,
+                single,
+            });
         }
 
         let components: HashMap<String, roxmltree::Node> = child("components")
@@ -244,7 +311,10 @@ impl Dictionary {
             })
             .unwrap_or_default();
         let lookup = |name: &str| {
-            by_name.get(name).copied().ok_or_else(|| invalid(format!("unknown field {name}")))
+            by_name
+                .get(name)
+                .copied()
+                .ok_or_else(|| invalid(format!("unknown field {name}")))
         };
 
         let mut header = Layout::default();
@@ -256,9 +326,14 @@ impl Dictionary {
             trailer.add_members(t, true, &lookup, &components)?;
         }
         let mut messages = Vec::new();
-        for m in child("messages").ok_or_else(|| invalid("no <messages>".into()))?.children().filter(|c| c.has_tag_name("message")) {
+        for m in child("messages")
+            .ok_or_else(|| invalid("no <messages>".into()))?
+            .children()
+            .filter(|c| c.has_tag_name("message"))
+        {
             let name = attr(m, "name").unwrap_or_default();
-            let msg_type = attr(m, "msgtype").ok_or_else(|| invalid(format!("message {name} has no msgtype")))?;
+            let msg_type = attr(m, "msgtype")
+                .ok_or_else(|| invalid(format!("message {name} has no msgtype")))?;
             let mut body = Layout::default();
             body.add_members(m, true, &lookup, &components)?;
             messages.push(MessageDef {
@@ -277,14 +352,17 @@ impl Dictionary {
             .collect();
         msg_index.sort();
 
-        let mut data_length = HashMap::new();
+        let mut data_length = Vec::new();
         for f in fields.iter().flatten() {
             if f.field_type == FieldType::Data {
                 let len_tag = if f.tag == 89 { 93 } else { f.tag - 1 };
-                data_length.insert(f.tag, len_tag);
+                if data_length.len() <= f.tag as usize {
+                    data_length.resize(f.tag as usize + 1, None);
+                }
+                data_length[f.tag as usize] = Some(len_tag);
             }
         }
-        Ok(Dictionary {
+        let mut d = Dictionary {
             begin_string,
             fields,
             by_name,
@@ -295,7 +373,75 @@ impl Dictionary {
             messages,
             msg_index,
             data_length,
-        })
+            info: Vec::new(),
+            enum_sets: Vec::new(),
+        };
+        d.build_info();
+        Ok(d)
+    }
+
+    fn build_info(&mut self) {
+        let mut group_counts = TagSet::default();
+        for g in self.messages.iter().flat_map(|m| &m.groups) {
+            group_counts.insert(g.count_tag);
+        }
+        // Every standard header tag is below 1130; dictionary header and
+        // trailer tags, data fields and group counts are dictionary fields.
+        let table_len = self.fields.len().max(1130);
+        let mut info = Vec::with_capacity(table_len);
+        let mut enum_sets = Vec::new();
+        for t in 0..table_len as u32 {
+            let mut i = TagInfo::default();
+            let flag = |b: bool, f: u8| if b { f } else { 0 };
+            i.flags = flag(self.is_header_field(t), TagInfo::HEADER)
+                | flag(self.is_trailer_field(t), TagInfo::TRAILER)
+                | flag(self.data_length_tag(t).is_some(), TagInfo::DATA)
+                | flag(group_counts.contains(t), TagInfo::GROUP_COUNT);
+            if let Some(def) = self.field(t) {
+                i.flags |= TagInfo::KNOWN;
+                i.field_type = def.field_type;
+                if def.has_values() {
+                    i.flags |= TagInfo::ENUM;
+                    if enum_sets.len() < u16::MAX as usize {
+                        enum_sets.push(def.single);
+                        i.enum_set = enum_sets.len() as u16;
+                    }
+                }
+            }
+            info.push(i);
+        }
+        self.info = info;
+        self.enum_sets = enum_sets;
+    }
+
+    /// The hot-path facts about a tag as written (any i32).
+    #[inline]
+    pub(crate) fn tag_info(&self, tag: i32) -> TagInfo {
+        usize::try_from(tag)
+            .ok()
+            .and_then(|t| self.info.get(t))
+            .copied()
+            .unwrap_or_default()
+    }
+
+    /// `FieldDef::allows` for a known field whose `TagInfo` is `info`.
+    #[inline]
+    #[allow(clippy::unnecessary_map_or)] // is_none_or is newer than the MSRV
+    pub(crate) fn allows(&self, info: TagInfo, tag: i32, v: &[u8]) -> bool {
+        if !info.has(TagInfo::ENUM) {
+            return true;
+        }
+        if let [c] = v {
+            if info.enum_set != 0 && info.field_type != FieldType::MultipleValueString {
+                if let Some(set) = self.enum_sets.get(info.enum_set as usize - 1) {
+                    return set[(*c >> 6) as usize] & (1 << (*c & 63)) != 0;
+                }
+            }
+        }
+        u32::try_from(tag)
+            .ok()
+            .and_then(|t| self.field(t))
+            .map_or(true, |d| d.allows(v))
     }
 
     /// `FIX.4.2` for the FIX 4.2 dictionary.
@@ -323,7 +469,10 @@ impl Dictionary {
     #[inline]
     pub fn message(&self, msg_type: &[u8]) -> Option<&MessageDef> {
         let key = pack_msg_type(msg_type)?;
-        let i = self.msg_index.binary_search_by_key(&key, |(k, _)| *k).ok()?;
+        let i = self
+            .msg_index
+            .binary_search_by_key(&key, |(k, _)| *k)
+            .ok()?;
         Some(&self.messages[self.msg_index[i].1])
     }
 
@@ -352,8 +501,9 @@ impl Dictionary {
     }
 
     /// For a data field, the tag of its length field.
+    #[inline]
     pub fn data_length_tag(&self, tag: u32) -> Option<u32> {
-        self.data_length.get(&tag).copied()
+        self.data_length.get(tag as usize).copied().flatten()
     }
 }
 
@@ -361,8 +511,35 @@ impl Dictionary {
 pub fn is_standard_header(tag: u32) -> bool {
     matches!(
         tag,
-        8 | 9 | 35 | 49 | 56 | 115 | 128 | 90 | 91 | 34 | 50 | 142 | 57 | 143 | 116 | 144 | 129 | 145 | 43 | 97
-            | 52 | 122 | 212 | 213 | 347 | 369 | 370 | 1128 | 1129 | 627
+        8 | 9
+            | 35
+            | 49
+            | 56
+            | 115
+            | 128
+            | 90
+            | 91
+            | 34
+            | 50
+            | 142
+            | 57
+            | 143
+            | 116
+            | 144
+            | 129
+            | 145
+            | 43
+            | 97
+            | 52
+            | 122
+            | 212
+            | 213
+            | 347
+            | 369
+            | 370
+            | 1128
+            | 1129
+            | 627
     )
 }
 
@@ -399,10 +576,9 @@ impl Layout {
                     let count_tag = lookup(name)?;
                     let mut inner = Layout::default();
                     inner.add_members(m, true, lookup, components)?;
-                    let delimiter = *inner
-                        .ordered
-                        .first()
-                        .ok_or_else(|| DictionaryError::Invalid(format!("group {name} is empty")))?;
+                    let delimiter = *inner.ordered.first().ok_or_else(|| {
+                        DictionaryError::Invalid(format!("group {name} is empty"))
+                    })?;
                     self.fields.insert(count_tag);
                     self.ordered.push(count_tag);
                     if required {
@@ -417,9 +593,9 @@ impl Layout {
                     });
                 }
                 "component" => {
-                    let c = components
-                        .get(name)
-                        .ok_or_else(|| DictionaryError::Invalid(format!("unknown component {name}")))?;
+                    let c = components.get(name).ok_or_else(|| {
+                        DictionaryError::Invalid(format!("unknown component {name}"))
+                    })?;
                     self.add_members(*c, required, lookup, components)?;
                 }
                 _ => {}
@@ -455,15 +631,27 @@ mod tests {
     /// says, when the reference is beside the repository.
     #[test]
     fn builtin_matches_reference_when_present() {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/reference/FIX42.xml");
-        let Ok(reference) = Dictionary::load(&path) else { return };
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../shared/reference/FIX42.xml");
+        let Ok(reference) = Dictionary::load(&path) else {
+            return;
+        };
         let ours = crate::fix42();
-        let a: Vec<_> = ours.all_fields().map(|f| (f.tag, f.name.clone(), f.field_type, f.values.clone())).collect();
-        let b: Vec<_> = reference.all_fields().map(|f| (f.tag, f.name.clone(), f.field_type, f.values.clone())).collect();
+        let a: Vec<_> = ours
+            .all_fields()
+            .map(|f| (f.tag, f.name.clone(), f.field_type, f.values.clone()))
+            .collect();
+        let b: Vec<_> = reference
+            .all_fields()
+            .map(|f| (f.tag, f.name.clone(), f.field_type, f.values.clone()))
+            .collect();
         assert_eq!(a, b);
         assert_eq!(ours.messages().len(), reference.messages().len());
         for (x, y) in ours.messages().iter().zip(reference.messages()) {
-            assert_eq!((&x.name, &x.msg_type, x.admin, &x.required), (&y.name, &y.msg_type, y.admin, &y.required));
+            assert_eq!(
+                (&x.name, &x.msg_type, x.admin, &x.required),
+                (&y.name, &y.msg_type, y.admin, &y.required)
+            );
             assert_eq!(x.groups.len(), y.groups.len());
         }
     }

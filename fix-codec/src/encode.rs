@@ -13,11 +13,23 @@ use crate::{decode::Message, dictionary::is_standard_header, tags, value, SOH};
 pub struct MessageBuilder {
     begin_string: Vec<u8>,
     body: Vec<u8>,
+    /// The last whole second written by [`MessageBuilder::timestamp`], as
+    /// `YYYYMMDD-HH:MM:SS`; SendingTime and TransactTime usually share it.
+    ts_secs: i64,
+    ts_text: [u8; 17],
 }
+
+/// No second is cached (chrono cannot represent this timestamp).
+const NO_SECOND: i64 = i64::MIN;
 
 impl MessageBuilder {
     pub fn new(begin_string: &str) -> Self {
-        MessageBuilder { begin_string: begin_string.as_bytes().to_vec(), body: Vec::with_capacity(256) }
+        MessageBuilder {
+            begin_string: begin_string.as_bytes().to_vec(),
+            body: Vec::with_capacity(256),
+            ts_secs: NO_SECOND,
+            ts_text: [0; 17],
+        }
     }
 
     /// Starts a message of this type, dropping anything built before.
@@ -26,11 +38,40 @@ impl MessageBuilder {
         self.raw(tags::MSG_TYPE, msg_type)
     }
 
-    #[inline]
+    /// Writes `tag=`. Inlined so that constant tags fold to one store.
+    #[inline(always)]
     fn tag(&mut self, tag: u32) {
-        let mut buf = itoa::Buffer::new();
-        self.body.extend_from_slice(buf.format(tag).as_bytes());
-        self.body.push(b'=');
+        if tag < 10_000 {
+            // Up to four digits and '=' in one fixed-size write, then cut
+            // back to the real length (no variable-length copy).
+            let mut w = [b'='; 8];
+            let n = if tag < 10 {
+                w[0] = b'0' + tag as u8;
+                1
+            } else if tag < 100 {
+                w[0] = b'0' + (tag / 10) as u8;
+                w[1] = b'0' + (tag % 10) as u8;
+                2
+            } else if tag < 1000 {
+                w[0] = b'0' + (tag / 100) as u8;
+                w[1] = b'0' + (tag / 10 % 10) as u8;
+                w[2] = b'0' + (tag % 10) as u8;
+                3
+            } else {
+                w[0] = b'0' + (tag / 1000) as u8;
+                w[1] = b'0' + (tag / 100 % 10) as u8;
+                w[2] = b'0' + (tag / 10 % 10) as u8;
+                w[3] = b'0' + (tag % 10) as u8;
+                4
+            };
+            let len = self.body.len();
+            self.body.extend_from_slice(&w);
+            self.body.truncate(len + n + 1);
+        } else {
+            let mut buf = itoa::Buffer::new();
+            self.body.extend_from_slice(buf.format(tag).as_bytes());
+            self.body.push(b'=');
+        }
     }
 
     /// A field with raw bytes as its value.
@@ -52,42 +93,64 @@ impl MessageBuilder {
         self
     }
 
+    #[inline]
     pub fn str(&mut self, tag: u32, v: &str) -> &mut Self {
         self.raw(tag, v.as_bytes())
     }
 
+    #[inline]
     pub fn int(&mut self, tag: u32, v: i64) -> &mut Self {
         let mut buf = itoa::Buffer::new();
         self.raw(tag, buf.format(v).as_bytes())
     }
 
+    #[inline]
     pub fn uint(&mut self, tag: u32, v: u64) -> &mut Self {
         let mut buf = itoa::Buffer::new();
         self.raw(tag, buf.format(v).as_bytes())
     }
 
+    #[inline]
     pub fn char(&mut self, tag: u32, v: u8) -> &mut Self {
-        self.raw(tag, &[v])
+        self.tag(tag);
+        self.body.extend_from_slice(&[v, SOH]);
+        self
     }
 
+    #[inline]
     pub fn bool(&mut self, tag: u32, v: bool) -> &mut Self {
         self.raw(tag, if v { b"Y" } else { b"N" })
     }
 
     /// A decimal without exponent, trailing zeros as the value carries them.
+    /// Written as `Decimal`'s `Display` writes it (see
+    /// [`value::write_decimal`]).
+    #[inline]
     pub fn decimal(&mut self, tag: u32, v: Decimal) -> &mut Self {
-        use std::io::Write;
         self.tag(tag);
-        let _ = write!(self.body, "{v}");
+        value::write_decimal(&mut self.body, &v);
         self.body.push(SOH);
         self
     }
 
     /// A UTCTimestamp with milliseconds.
+    #[inline]
     pub fn timestamp(&mut self, tag: u32, t: &DateTime<Utc>) -> &mut Self {
         self.tag(tag);
-        value::write_utc_timestamp_millis(&mut self.body, t);
-        self.body.push(SOH);
+        let secs = t.timestamp();
+        if secs != self.ts_secs {
+            if !value::format_utc_second(secs, &mut self.ts_text) {
+                self.ts_secs = NO_SECOND;
+                value::write_utc_timestamp_millis(&mut self.body, t);
+                self.body.push(SOH);
+                return self;
+            }
+            self.ts_secs = secs;
+        }
+        let mut tail = [b'.', 0, 0, 0, SOH];
+        value::put_millis(&mut tail[1..4], t.timestamp_subsec_nanos());
+        self.body.extend_from_slice(&self.ts_text);
+        self.body.extend_from_slice(&tail);
         self
     }
 
@@ -103,7 +166,12 @@ impl MessageBuilder {
         out.extend_from_slice(&self.body);
         let sum = crate::checksum(&out[start..]);
         out.extend_from_slice(b"10=");
-        out.extend_from_slice(&[b'0' + sum / 100, b'0' + (sum / 10) % 10, b'0' + sum % 10, SOH]);
+        out.extend_from_slice(&[
+            b'0' + sum / 100,
+            b'0' + (sum / 10) % 10,
+            b'0' + sum % 10,
+            SOH,
+        ]);
     }
 
     /// The framed message as a new vector.
@@ -167,7 +235,11 @@ impl Header<'_> {
         }
         opt(b, tags::DELIVER_TO_COMP_ID, self.deliver_to_comp_id);
         opt(b, tags::DELIVER_TO_SUB_ID, self.deliver_to_sub_id);
-        opt(b, tags::ON_BEHALF_OF_LOCATION_ID, self.on_behalf_of_location_id);
+        opt(
+            b,
+            tags::ON_BEHALF_OF_LOCATION_ID,
+            self.on_behalf_of_location_id,
+        );
         opt(b, tags::DELIVER_TO_LOCATION_ID, self.deliver_to_location_id);
     }
 }
@@ -175,10 +247,18 @@ impl Header<'_> {
 /// Re-emits a stored message as a resend: PossDupFlag(43)=Y,
 /// OrigSendingTime(122) = its original SendingTime, a new SendingTime(52);
 /// same MsgSeqNum and body. Header fields go out in ascending tag order.
-pub fn resend(stored: &[u8], sending_time: &DateTime<Utc>, out: &mut Vec<u8>) -> Result<(), crate::DecodeError> {
+pub fn resend(
+    stored: &[u8],
+    sending_time: &DateTime<Utc>,
+    out: &mut Vec<u8>,
+) -> Result<(), crate::DecodeError> {
     let msg = Message::decode(stored)?;
-    let begin = std::str::from_utf8(msg.get(tags::BEGIN_STRING).unwrap_or(b"FIX.4.2")).unwrap_or("FIX.4.2");
-    let orig = msg.get(tags::ORIG_SENDING_TIME).or(msg.get(tags::SENDING_TIME)).unwrap_or(b"");
+    let begin =
+        std::str::from_utf8(msg.get(tags::BEGIN_STRING).unwrap_or(b"FIX.4.2")).unwrap_or("FIX.4.2");
+    let orig = msg
+        .get(tags::ORIG_SENDING_TIME)
+        .or(msg.get(tags::SENDING_TIME))
+        .unwrap_or(b"");
     let mut header: Vec<(i32, &[u8])> = Vec::with_capacity(12);
     let mut body: Vec<(i32, &[u8])> = Vec::with_capacity(msg.fields().len());
     for f in msg.fields() {
@@ -223,11 +303,20 @@ mod tests {
         let mut b = MessageBuilder::new("FIX.4.2");
         b.start(b"0");
         let t = Utc.with_ymd_and_hms(2026, 11, 26, 3, 12, 47).unwrap();
-        Header { msg_seq_num: 2, sender_comp_id: "ISLD", target_comp_id: "TW42", sending_time: Some(t), ..Default::default() }
-            .write(&mut b);
+        Header {
+            msg_seq_num: 2,
+            sender_comp_id: "ISLD",
+            target_comp_id: "TW42",
+            sending_time: Some(t),
+            ..Default::default()
+        }
+        .write(&mut b);
         let out = b.finish();
         let s = show(&out);
-        assert!(s.starts_with("8=FIX.4.2|9=51|35=0|34=2|49=ISLD|52=20261126-03:12:47.000|56=TW42|10="), "{s}");
+        assert!(
+            s.starts_with("8=FIX.4.2|9=51|35=0|34=2|49=ISLD|52=20261126-03:12:47.000|56=TW42|10="),
+            "{s}"
+        );
         let sum: u32 = out[..out.len() - 7].iter().map(|&b| b as u32).sum();
         assert_eq!(&s[s.len() - 4..s.len() - 1], format!("{:03}", sum % 256));
         assert_eq!(crate::framer::verify(&out), Ok(()));
@@ -249,8 +338,14 @@ mod tests {
         let mut b = MessageBuilder::new("FIX.4.2");
         b.start(b"D");
         let t0 = Utc.with_ymd_and_hms(2026, 11, 26, 3, 0, 0).unwrap();
-        Header { msg_seq_num: 5, sender_comp_id: "ISLD", target_comp_id: "TW42", sending_time: Some(t0), ..Default::default() }
-            .write(&mut b);
+        Header {
+            msg_seq_num: 5,
+            sender_comp_id: "ISLD",
+            target_comp_id: "TW42",
+            sending_time: Some(t0),
+            ..Default::default()
+        }
+        .write(&mut b);
         b.str(11, "ID").char(21, b'3');
         let stored = b.finish();
         let mut out = Vec::new();

@@ -42,11 +42,17 @@ impl std::fmt::Display for Garbled {
             Garbled::Junk => write!(f, "bytes outside any message"),
             Garbled::BadBodyLengthField => write!(f, "BodyLength(9) missing or not a number"),
             Garbled::TooLarge { declared, max } => {
-                write!(f, "BodyLength {declared} exceeds the maximum message size {max}")
+                write!(
+                    f,
+                    "BodyLength {declared} exceeds the maximum message size {max}"
+                )
             }
             Garbled::Unterminated => write!(f, "no CheckSum(10) within the maximum message size"),
             Garbled::BodyLengthMismatch { declared, actual } => {
-                write!(f, "Expected BodyLength={declared}, Received BodyLength={actual}")
+                write!(
+                    f,
+                    "Expected BodyLength={declared}, Received BodyLength={actual}"
+                )
             }
             Garbled::BadCheckSum { declared, actual } => match declared {
                 Some(d) => write!(f, "Expected CheckSum={d}, Received CheckSum={actual}"),
@@ -70,6 +76,7 @@ pub enum FramerEvent {
 }
 
 const START: &[u8] = b"8=FIX";
+/// `SOH 9=`.
 const BODY_LENGTH: &[u8] = b"\x019=";
 const CHECKSUM: &[u8] = b"\x0110=";
 
@@ -81,7 +88,9 @@ pub struct Framer {
 
 impl Default for Framer {
     fn default() -> Self {
-        Framer { max_message_size: 64 * 1024 }
+        Framer {
+            max_message_size: 64 * 1024,
+        }
     }
 }
 
@@ -92,31 +101,43 @@ impl Framer {
 
     /// Finds the first frame (or junk to skip) at the start of `buf`.
     pub fn next(&self, buf: &[u8]) -> FramerEvent {
-        let Some(start) = memmem::find(buf, START) else {
+        let Some(start) = find_start(buf) else {
             // Keep a possible partial "8=FIX" at the end; drop the rest.
             let keep = START.len() - 1;
             if buf.len() > keep {
-                return FramerEvent::Skip { len: buf.len() - keep, reason: Garbled::Junk };
+                return FramerEvent::Skip {
+                    len: buf.len() - keep,
+                    reason: Garbled::Junk,
+                };
             }
             return FramerEvent::NeedMore;
         };
         if start > 0 {
-            return FramerEvent::Skip { len: start, reason: Garbled::Junk };
+            return FramerEvent::Skip {
+                len: start,
+                reason: Garbled::Junk,
+            };
         }
         let max = self.max_message_size;
         let window = &buf[..buf.len().min(max)];
-        let Some(nine) = memmem::find(window, BODY_LENGTH) else {
+        let Some(nine) = find_after_soh(window, b"9=") else {
             return self.incomplete(buf, Garbled::BadBodyLengthField);
         };
         let digits_start = nine + BODY_LENGTH.len();
-        let Some(digits_len) = memchr::memchr(SOH, &window[digits_start..]) else {
+        let Some(digits_len) = crate::swar::find(&window[digits_start..], SOH) else {
             return self.incomplete(buf, Garbled::BadBodyLengthField);
         };
         let Some(body_len) = parse_usize(&buf[digits_start..digits_start + digits_len]) else {
             return self.skip_one(buf, Garbled::BadBodyLengthField);
         };
         if body_len > max {
-            return self.skip_one(buf, Garbled::TooLarge { declared: body_len, max });
+            return self.skip_one(
+                buf,
+                Garbled::TooLarge {
+                    declared: body_len,
+                    max,
+                },
+            );
         }
         let body_start = digits_start + digits_len + 1;
         let body_end = body_start + body_len;
@@ -127,14 +148,16 @@ impl Framer {
         // finds the real trailer.
         let search_from = body_end.saturating_sub(1).max(body_start.saturating_sub(1));
         let limit = buf.len().min(max + body_start + 16);
-        let Some(cs) = memmem::find(&buf[search_from..limit], CHECKSUM) else {
+        let Some(cs) = find_after_soh(&buf[search_from..limit], b"10=") else {
             return self.incomplete(buf, Garbled::Unterminated);
         };
         let cs_value = search_from + cs + CHECKSUM.len();
-        let Some(end) = memchr::memchr(SOH, &buf[cs_value..limit]) else {
+        let Some(end) = crate::swar::find(&buf[cs_value..limit], SOH) else {
             return self.incomplete(buf, Garbled::Unterminated);
         };
-        FramerEvent::Frame { len: cs_value + end + 1 }
+        FramerEvent::Frame {
+            len: cs_value + end + 1,
+        }
     }
 
     /// Waits for more bytes unless the maximum size is already exceeded.
@@ -151,9 +174,54 @@ impl Framer {
 
     /// Drops this start and everything up to the next `8=FIX`.
     fn skip_one(&self, buf: &[u8], reason: Garbled) -> FramerEvent {
-        let next = memmem::find(&buf[1..], START).map(|p| p + 1).unwrap_or(buf.len());
+        let next = find_start(&buf[1..]).map(|p| p + 1).unwrap_or(buf.len());
         FramerEvent::Skip { len: next, reason }
     }
+}
+
+/// First `8=FIX`; a frame usually starts right there.
+#[inline]
+fn find_start(buf: &[u8]) -> Option<usize> {
+    if buf.starts_with(START) {
+        return Some(0);
+    }
+    memmem::find(buf, START)
+}
+
+/// First occurrence of `SOH` followed by `rest` (the whole of it inside
+/// `hay`), as `memmem::find(hay, SOH + rest)` gives, without building a
+/// searcher per call: fields are short, so the next SOH is near.
+#[inline]
+fn find_after_soh(hay: &[u8], rest: &[u8]) -> Option<usize> {
+    let mut from = 0;
+    while let Some(i) = crate::swar::find(&hay[from..], SOH) {
+        let at = from + i;
+        if hay[at + 1..].starts_with(rest) {
+            return Some(at);
+        }
+        from = at + 1;
+    }
+    None
+}
+
+/// Last occurrence of `SOH 10=` wholly inside `hay`, as
+/// `memmem::rfind(hay, CHECKSUM)` gives.
+#[inline]
+fn rfind_checksum(hay: &[u8]) -> Option<usize> {
+    // Usually the frame ends `SOH 10=ddd SOH`: then that is the last one,
+    // unless the first digit is an SOH that starts another.
+    let n = hay.len();
+    if n >= 8 && &hay[n - 8..n - 4] == CHECKSUM && hay[n - 4] != SOH {
+        return Some(n - 8);
+    }
+    let mut to = n;
+    while let Some(at) = memchr::memrchr(SOH, &hay[..to]) {
+        if hay[at + 1..].starts_with(b"10=") {
+            return Some(at);
+        }
+        to = at;
+    }
+    None
 }
 
 fn parse_usize(digits: &[u8]) -> Option<usize> {
@@ -174,7 +242,7 @@ fn parse_usize(digits: &[u8]) -> Option<usize> {
 /// in that order, BodyLength exact, CheckSum right. Any failure is garbled.
 pub fn verify(frame: &[u8]) -> Result<(), Garbled> {
     // 8=...SOH 9=...SOH 35=
-    let first = memchr::memchr(SOH, frame).ok_or(Garbled::HeaderOutOfOrder)?;
+    let first = crate::swar::find(frame, SOH).ok_or(Garbled::HeaderOutOfOrder)?;
     if !frame.starts_with(b"8=") {
         return Err(Garbled::HeaderOutOfOrder);
     }
@@ -182,25 +250,34 @@ pub fn verify(frame: &[u8]) -> Result<(), Garbled> {
     if !rest.starts_with(b"9=") {
         return Err(Garbled::HeaderOutOfOrder);
     }
-    let len_end = memchr::memchr(SOH, rest).ok_or(Garbled::BadBodyLengthField)?;
+    let len_end = crate::swar::find(rest, SOH).ok_or(Garbled::BadBodyLengthField)?;
     let declared = parse_usize(&rest[2..len_end]).ok_or(Garbled::BadBodyLengthField)?;
     let body_start = first + 1 + len_end + 1;
     if !frame[body_start..].starts_with(b"35=") {
         return Err(Garbled::HeaderOutOfOrder);
     }
     // The trailer is the last field: SOH 10=ddd SOH.
-    let trailer = memmem::rfind(&frame[body_start.saturating_sub(1)..], CHECKSUM)
+    let trailer = rfind_checksum(&frame[body_start.saturating_sub(1)..])
         .map(|p| p + body_start.saturating_sub(1))
-        .ok_or(Garbled::BadCheckSum { declared: None, actual: 0 })?;
+        .ok_or(Garbled::BadCheckSum {
+            declared: None,
+            actual: 0,
+        })?;
     let actual_len = trailer + 1 - body_start;
     if actual_len != declared {
-        return Err(Garbled::BodyLengthMismatch { declared, actual: actual_len });
+        return Err(Garbled::BodyLengthMismatch {
+            declared,
+            actual: actual_len,
+        });
     }
     let actual = crate::checksum(&frame[..trailer + 1]);
     let digits = &frame[trailer + CHECKSUM.len()..frame.len() - 1];
     let declared_cs = parse_usize(digits).map(|v| v as u32);
     if digits.len() != 3 || declared_cs != Some(actual as u32) {
-        return Err(Garbled::BadCheckSum { declared: declared_cs, actual });
+        return Err(Garbled::BadCheckSum {
+            declared: declared_cs,
+            actual,
+        });
     }
     Ok(())
 }
@@ -216,7 +293,10 @@ mod tests {
     #[test]
     fn frames_a_whole_message() {
         let msg = fix("8=FIX.4.2|9=5|35=0|10=161|");
-        assert_eq!(Framer::default().next(&msg), FramerEvent::Frame { len: msg.len() });
+        assert_eq!(
+            Framer::default().next(&msg),
+            FramerEvent::Frame { len: msg.len() }
+        );
         assert_eq!(verify(&msg), Ok(()));
     }
 
@@ -224,7 +304,11 @@ mod tests {
     fn partial_input_needs_more() {
         let msg = fix("8=FIX.4.2|9=5|35=0|10=161|");
         for cut in 0..msg.len() {
-            assert_eq!(Framer::default().next(&msg[..cut]), FramerEvent::NeedMore, "cut {cut}");
+            assert_eq!(
+                Framer::default().next(&msg[..cut]),
+                FramerEvent::NeedMore,
+                "cut {cut}"
+            );
         }
     }
 
@@ -232,7 +316,10 @@ mod tests {
     fn junk_before_message_is_skipped() {
         let msg = fix("xx|58=8=FI|8=FIX.4.2|9=5|35=0|10=161|");
         match Framer::default().next(&msg) {
-            FramerEvent::Skip { len, reason: Garbled::Junk } => assert_eq!(&msg[len..len + 5], b"8=FIX"),
+            FramerEvent::Skip {
+                len,
+                reason: Garbled::Junk,
+            } => assert_eq!(&msg[len..len + 5], b"8=FIX"),
             other => panic!("{other:?}"),
         }
     }
@@ -241,7 +328,10 @@ mod tests {
     fn absurd_body_length_is_refused_without_waiting() {
         let msg = fix("8=FIX.4.2|9=999999999|35=0|");
         match Framer::new(1024).next(&msg) {
-            FramerEvent::Skip { reason: Garbled::TooLarge { .. }, len } => assert_eq!(len, msg.len()),
+            FramerEvent::Skip {
+                reason: Garbled::TooLarge { .. },
+                len,
+            } => assert_eq!(len, msg.len()),
             other => panic!("{other:?}"),
         }
     }
@@ -250,15 +340,26 @@ mod tests {
     fn unterminated_frame_is_dropped_at_the_size_limit() {
         let mut msg = fix("8=FIX.4.2|9=5|35=0|");
         msg.extend(std::iter::repeat_n(b'x', 300));
-        assert!(matches!(Framer::new(100).next(&msg), FramerEvent::Skip { .. }));
+        assert!(matches!(
+            Framer::new(100).next(&msg),
+            FramerEvent::Skip { .. }
+        ));
     }
 
     #[test]
     fn short_body_length_frames_the_whole_message_then_fails_verify() {
         let msg = fix("8=FIX.4.2|9=3|35=0|34=2|10=000|");
-        let FramerEvent::Frame { len } = Framer::default().next(&msg) else { panic!() };
+        let FramerEvent::Frame { len } = Framer::default().next(&msg) else {
+            panic!()
+        };
         assert_eq!(len, msg.len());
-        assert!(matches!(verify(&msg), Err(Garbled::BodyLengthMismatch { declared: 3, actual: 10 })));
+        assert!(matches!(
+            verify(&msg),
+            Err(Garbled::BodyLengthMismatch {
+                declared: 3,
+                actual: 10
+            })
+        ));
     }
 
     #[test]
@@ -266,7 +367,9 @@ mod tests {
         let a = fix("8=FIX.4.2|9=30|35=0|10=161|");
         let b = fix("8=FIX.4.2|9=5|35=0|10=161|");
         let both = [a.clone(), b].concat();
-        let FramerEvent::Frame { len } = Framer::default().next(&both) else { panic!() };
+        let FramerEvent::Frame { len } = Framer::default().next(&both) else {
+            panic!()
+        };
         assert_eq!(len, both.len());
         assert!(verify(&both[..len]).is_err());
     }
@@ -275,8 +378,14 @@ mod tests {
     fn bad_checksum_and_bad_order_are_garbled() {
         assert!(matches!(
             verify(&fix("8=FIX.4.2|9=5|35=0|10=162|")),
-            Err(Garbled::BadCheckSum { declared: Some(162), actual: 161 })
+            Err(Garbled::BadCheckSum {
+                declared: Some(162),
+                actual: 161
+            })
         ));
-        assert_eq!(verify(&fix("8=FIX.4.2|35=0|9=5|10=161|")), Err(Garbled::HeaderOutOfOrder));
+        assert_eq!(
+            verify(&fix("8=FIX.4.2|35=0|9=5|10=161|")),
+            Err(Garbled::HeaderOutOfOrder)
+        );
     }
 }

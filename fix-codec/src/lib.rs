@@ -50,10 +50,87 @@ pub fn fix42() -> &'static Dictionary {
 /// Sum of bytes modulo 256, the FIX CheckSum.
 #[inline]
 pub fn checksum(bytes: &[u8]) -> u8 {
-    // Summing in u32 lanes lets the compiler vectorise; wrap once at the end.
-    let mut sum: u32 = 0;
-    for &b in bytes {
-        sum = sum.wrapping_add(b as u32);
+    // Sixteen u16 lanes, which the compiler keeps in vector registers; each
+    // lane wraps on its own, and 2^16 is a multiple of 256, so the sum of
+    // the lanes is still right modulo 256.
+    let mut lanes = [0u16; 16];
+    let mut chunks = bytes.chunks_exact(16);
+    for c in &mut chunks {
+        for (l, &b) in lanes.iter_mut().zip(c) {
+            *l = l.wrapping_add(b as u16);
+        }
+    }
+    let mut sum = lanes.iter().fold(0u16, |a, &l| a.wrapping_add(l));
+    for &b in chunks.remainder() {
+        sum = sum.wrapping_add(b as u16);
     }
     (sum & 0xff) as u8
+}
+
+/// Word-at-a-time byte search for the short distances FIX fields have.
+pub(crate) mod swar {
+    pub const LO: u64 = 0x0101_0101_0101_0101;
+    pub const HI: u64 = 0x8080_8080_8080_8080;
+
+    /// Eight bytes at `at`, first byte lowest.
+    #[inline(always)]
+    pub fn load(buf: &[u8], at: usize) -> u64 {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(&buf[at..at + 8]);
+        u64::from_le_bytes(w)
+    }
+
+    /// High bit set in each byte of `w` that is zero, exact up to and
+    /// including the first zero byte (all that `first` needs).
+    #[inline(always)]
+    pub fn zeros(w: u64) -> u64 {
+        w.wrapping_sub(LO) & !w & HI
+    }
+
+    /// Index of the first byte of `w` equal to `b`, if any.
+    #[inline(always)]
+    pub fn first(w: u64, b: u8) -> Option<usize> {
+        let m = zeros(w ^ (LO * b as u64));
+        if m == 0 {
+            None
+        } else {
+            Some((m.trailing_zeros() / 8) as usize)
+        }
+    }
+
+    /// Position of the first `b` in `hay`: four words inline, then memchr.
+    #[inline(always)]
+    pub fn find(hay: &[u8], b: u8) -> Option<usize> {
+        let mut i = 0;
+        while i + 8 <= hay.len() {
+            if let Some(n) = first(load(hay, i), b) {
+                return Some(i + n);
+            }
+            i += 8;
+            if i == 32 {
+                return memchr::memchr(b, &hay[i..]).map(|n| i + n);
+            }
+        }
+        hay[i..].iter().position(|&c| c == b).map(|n| i + n)
+    }
+
+    /// If the first `n` (1..=7) bytes of `w` are ASCII digits, their value.
+    #[inline(always)]
+    pub fn digits(w: u64, n: usize) -> Option<u32> {
+        debug_assert!((1..=7).contains(&n));
+        // Move the n digits to the top and fill below with '0', so the
+        // eight bytes read as one zero-padded 8-digit number.
+        let shift = 8 * (8 - n) as u32;
+        let x = (w << shift) | (0x3030_3030_3030_3030u64 >> (64 - shift));
+        let all_digits = (x & 0xF0F0_F0F0_F0F0_F0F0) == 0x3030_3030_3030_3030
+            && (x.wrapping_add(0x0606_0606_0606_0606) & 0xF0F0_F0F0_F0F0_F0F0)
+                == 0x3030_3030_3030_3030;
+        if !all_digits {
+            return None;
+        }
+        // simdjson's eight-digit conversion (first digit in the low byte).
+        let v = (x & 0x0F0F_0F0F_0F0F_0F0F).wrapping_mul(2561) >> 8;
+        let v = (v & 0x00FF_00FF_00FF_00FF).wrapping_mul(6_553_601) >> 16;
+        Some(((v & 0x0000_FFFF_0000_FFFF).wrapping_mul(42_949_672_960_001) >> 32) as u32)
+    }
 }

@@ -57,18 +57,88 @@ impl std::fmt::Display for FieldError {
 type Result<T> = std::result::Result<T, FieldError>;
 
 fn missing(tag: u32) -> FieldError {
-    FieldError { tag, kind: FieldErrorKind::Missing }
+    FieldError {
+        tag,
+        kind: FieldErrorKind::Missing,
+    }
 }
 
-fn opt<'a, T>(m: &Message<'a>, tag: u32, parse: impl Fn(&'a [u8]) -> Option<T>) -> Result<Option<T>> {
+fn opt<'a, T>(
+    m: &Message<'a>,
+    tag: u32,
+    parse: impl Fn(&'a [u8]) -> Option<T>,
+) -> Result<Option<T>> {
     match m.get(tag) {
         None => Ok(None),
-        Some(v) => parse(v).map(Some).ok_or(FieldError { tag, kind: FieldErrorKind::BadFormat }),
+        Some(v) => parse(v).map(Some).ok_or(FieldError {
+            tag,
+            kind: FieldErrorKind::BadFormat,
+        }),
     }
 }
 
 fn req<'a, T>(m: &Message<'a>, tag: u32, parse: impl Fn(&'a [u8]) -> Option<T>) -> Result<T> {
     opt(m, tag, parse)?.ok_or(missing(tag))
+}
+
+/// `opt` on a value already looked up.
+#[inline]
+fn opt_v<'a, T>(
+    v: Option<&'a [u8]>,
+    tag: u32,
+    parse: impl Fn(&'a [u8]) -> Option<T>,
+) -> Result<Option<T>> {
+    match v {
+        None => Ok(None),
+        Some(v) => parse(v).map(Some).ok_or(FieldError {
+            tag,
+            kind: FieldErrorKind::BadFormat,
+        }),
+    }
+}
+
+/// `req` on a value already looked up.
+#[inline]
+fn req_v<'a, T>(v: Option<&'a [u8]>, tag: u32, parse: impl Fn(&'a [u8]) -> Option<T>) -> Result<T> {
+    opt_v(v, tag, parse)?.ok_or(missing(tag))
+}
+
+/// Tags below this can be gathered by [`gather`].
+const SLOT_TAGS: usize = 256;
+const NO_SLOT: u8 = u8::MAX;
+
+/// For each tag, its position in `tags` (or `NO_SLOT`), built at compile
+/// time per message type.
+const fn slot_table<const N: usize>(tags: [u32; N]) -> [u8; SLOT_TAGS] {
+    assert!(N < NO_SLOT as usize);
+    let mut table = [NO_SLOT; SLOT_TAGS];
+    let mut i = 0;
+    while i < N {
+        assert!((tags[i] as usize) < SLOT_TAGS);
+        table[tags[i] as usize] = i as u8;
+        i += 1;
+    }
+    table
+}
+
+/// The values of the first field with each wanted tag, in one pass over the
+/// message instead of one search per tag (what `Message::get` returns for
+/// each).
+#[inline]
+fn gather<'a, const N: usize>(m: &Message<'a>, table: &[u8; SLOT_TAGS]) -> [Option<&'a [u8]>; N] {
+    let mut out = [None; N];
+    for f in m.fields() {
+        let Ok(t) = usize::try_from(f.tag) else {
+            continue;
+        };
+        if t < SLOT_TAGS {
+            let slot = table[t] as usize;
+            if slot < N && out[slot].is_none() {
+                out[slot] = Some(m.value(f));
+            }
+        }
+    }
+    out
 }
 
 fn text(v: &[u8]) -> Option<&str> {
@@ -116,7 +186,10 @@ impl<'a> FixMessage<'a> for Logon {
     fn parse(m: &Message<'a>) -> Result<Self> {
         let heart_bt_int = req(m, HEART_BT_INT, value::parse_int)?;
         if heart_bt_int < 0 {
-            return Err(FieldError { tag: HEART_BT_INT, kind: FieldErrorKind::BadValue });
+            return Err(FieldError {
+                tag: HEART_BT_INT,
+                kind: FieldErrorKind::BadValue,
+            });
         }
         Ok(Logon {
             encrypt_method: req(m, ENCRYPT_METHOD, value::parse_int)?,
@@ -125,7 +198,8 @@ impl<'a> FixMessage<'a> for Logon {
         })
     }
     fn write_body(&self, b: &mut MessageBuilder) {
-        b.int(ENCRYPT_METHOD, self.encrypt_method).int(HEART_BT_INT, self.heart_bt_int);
+        b.int(ENCRYPT_METHOD, self.encrypt_method)
+            .int(HEART_BT_INT, self.heart_bt_int);
         put_opt!(b, RESET_SEQ_NUM_FLAG, self.reset_seq_num_flag, bool);
     }
 }
@@ -138,7 +212,9 @@ pub struct Heartbeat<'a> {
 impl<'a> FixMessage<'a> for Heartbeat<'a> {
     const MSG_TYPE: &'static [u8] = b"0";
     fn parse(m: &Message<'a>) -> Result<Self> {
-        Ok(Heartbeat { test_req_id: opt(m, TEST_REQ_ID, text)? })
+        Ok(Heartbeat {
+            test_req_id: opt(m, TEST_REQ_ID, text)?,
+        })
     }
     fn write_body(&self, b: &mut MessageBuilder) {
         put_opt!(b, TEST_REQ_ID, self.test_req_id, str);
@@ -153,7 +229,9 @@ pub struct TestRequest<'a> {
 impl<'a> FixMessage<'a> for TestRequest<'a> {
     const MSG_TYPE: &'static [u8] = b"1";
     fn parse(m: &Message<'a>) -> Result<Self> {
-        Ok(TestRequest { test_req_id: req(m, TEST_REQ_ID, text)? })
+        Ok(TestRequest {
+            test_req_id: req(m, TEST_REQ_ID, text)?,
+        })
     }
     fn write_body(&self, b: &mut MessageBuilder) {
         b.str(TEST_REQ_ID, self.test_req_id);
@@ -176,7 +254,8 @@ impl<'a> FixMessage<'a> for ResendRequest {
         })
     }
     fn write_body(&self, b: &mut MessageBuilder) {
-        b.uint(BEGIN_SEQ_NO, self.begin_seq_no).uint(END_SEQ_NO, self.end_seq_no);
+        b.uint(BEGIN_SEQ_NO, self.begin_seq_no)
+            .uint(END_SEQ_NO, self.end_seq_no);
     }
 }
 
@@ -195,9 +274,13 @@ impl<'a> FixMessage<'a> for Reject<'a> {
         Ok(Reject {
             ref_seq_num: Some(req(m, REF_SEQ_NUM, value::parse_u64)?),
             text: opt(m, TEXT, text)?,
-            ref_tag_id: opt(m, REF_TAG_ID, |v| value::parse_int(v).and_then(|t| i32::try_from(t).ok()))?,
+            ref_tag_id: opt(m, REF_TAG_ID, |v| {
+                value::parse_int(v).and_then(|t| i32::try_from(t).ok())
+            })?,
             ref_msg_type: m.get(REF_MSG_TYPE),
-            session_reject_reason: opt(m, SESSION_REJECT_REASON, |v| value::parse_u64(v).map(|x| x as u32))?,
+            session_reject_reason: opt(m, SESSION_REJECT_REASON, |v| {
+                value::parse_u64(v).map(|x| x as u32)
+            })?,
         })
     }
     fn write_body(&self, b: &mut MessageBuilder) {
@@ -241,7 +324,9 @@ pub struct Logout<'a> {
 impl<'a> FixMessage<'a> for Logout<'a> {
     const MSG_TYPE: &'static [u8] = b"5";
     fn parse(m: &Message<'a>) -> Result<Self> {
-        Ok(Logout { text: opt(m, TEXT, text)? })
+        Ok(Logout {
+            text: opt(m, TEXT, text)?,
+        })
     }
     fn write_body(&self, b: &mut MessageBuilder) {
         put_opt!(b, TEXT, self.text, str);
@@ -342,22 +427,38 @@ pub struct NewOrderSingle<'a> {
 impl<'a> FixMessage<'a> for NewOrderSingle<'a> {
     const MSG_TYPE: &'static [u8] = b"D";
     fn parse(m: &Message<'a>) -> Result<Self> {
+        const TAGS: [u32; 10] = [
+            ACCOUNT,
+            CL_ORD_ID,
+            HANDL_INST,
+            ORDER_QTY,
+            ORD_TYPE,
+            PRICE,
+            SIDE,
+            SYMBOL,
+            TIME_IN_FORCE,
+            TRANSACT_TIME,
+        ];
+        const TABLE: [u8; SLOT_TAGS] = slot_table(TAGS);
+        let [account, cl_ord_id, handl_inst, order_qty, ord_type, price, side, symbol, time_in_force, transact_time] =
+            gather::<10>(m, &TABLE);
         Ok(NewOrderSingle {
-            account: opt(m, ACCOUNT, nonempty_text)?,
-            cl_ord_id: req(m, CL_ORD_ID, nonempty_text)?,
-            handl_inst: req(m, HANDL_INST, value::parse_char)?,
-            order_qty: opt(m, ORDER_QTY, value::parse_decimal)?,
-            ord_type: req(m, ORD_TYPE, value::parse_char)?,
-            price: opt(m, PRICE, value::parse_decimal)?,
-            side: req(m, SIDE, value::parse_char)?,
-            symbol: req(m, SYMBOL, nonempty_text)?,
-            time_in_force: opt(m, TIME_IN_FORCE, value::parse_char)?,
-            transact_time: req(m, TRANSACT_TIME, value::parse_utc_timestamp)?,
+            account: opt_v(account, ACCOUNT, nonempty_text)?,
+            cl_ord_id: req_v(cl_ord_id, CL_ORD_ID, nonempty_text)?,
+            handl_inst: req_v(handl_inst, HANDL_INST, value::parse_char)?,
+            order_qty: opt_v(order_qty, ORDER_QTY, value::parse_decimal)?,
+            ord_type: req_v(ord_type, ORD_TYPE, value::parse_char)?,
+            price: opt_v(price, PRICE, value::parse_decimal)?,
+            side: req_v(side, SIDE, value::parse_char)?,
+            symbol: req_v(symbol, SYMBOL, nonempty_text)?,
+            time_in_force: opt_v(time_in_force, TIME_IN_FORCE, value::parse_char)?,
+            transact_time: req_v(transact_time, TRANSACT_TIME, value::parse_utc_timestamp)?,
         })
     }
     fn write_body(&self, b: &mut MessageBuilder) {
         put_opt!(b, ACCOUNT, self.account, str);
-        b.str(CL_ORD_ID, self.cl_ord_id).char(HANDL_INST, self.handl_inst);
+        b.str(CL_ORD_ID, self.cl_ord_id)
+            .char(HANDL_INST, self.handl_inst);
         put_opt!(b, ORDER_QTY, self.order_qty, decimal);
         b.char(ORD_TYPE, self.ord_type);
         put_opt!(b, PRICE, self.price, decimal);
@@ -381,21 +482,35 @@ pub struct OrderCancelRequest<'a> {
 impl<'a> FixMessage<'a> for OrderCancelRequest<'a> {
     const MSG_TYPE: &'static [u8] = b"F";
     fn parse(m: &Message<'a>) -> Result<Self> {
+        const TAGS: [u32; 7] = [
+            CL_ORD_ID,
+            ORDER_ID,
+            ORDER_QTY,
+            ORIG_CL_ORD_ID,
+            SIDE,
+            SYMBOL,
+            TRANSACT_TIME,
+        ];
+        const TABLE: [u8; SLOT_TAGS] = slot_table(TAGS);
+        let [cl_ord_id, order_id, order_qty, orig_cl_ord_id, side, symbol, transact_time] =
+            gather::<7>(m, &TABLE);
         Ok(OrderCancelRequest {
-            cl_ord_id: req(m, CL_ORD_ID, nonempty_text)?,
-            order_id: opt(m, ORDER_ID, nonempty_text)?,
-            order_qty: opt(m, ORDER_QTY, value::parse_decimal)?,
-            orig_cl_ord_id: req(m, ORIG_CL_ORD_ID, nonempty_text)?,
-            side: req(m, SIDE, value::parse_char)?,
-            symbol: req(m, SYMBOL, nonempty_text)?,
-            transact_time: req(m, TRANSACT_TIME, value::parse_utc_timestamp)?,
+            cl_ord_id: req_v(cl_ord_id, CL_ORD_ID, nonempty_text)?,
+            order_id: opt_v(order_id, ORDER_ID, nonempty_text)?,
+            order_qty: opt_v(order_qty, ORDER_QTY, value::parse_decimal)?,
+            orig_cl_ord_id: req_v(orig_cl_ord_id, ORIG_CL_ORD_ID, nonempty_text)?,
+            side: req_v(side, SIDE, value::parse_char)?,
+            symbol: req_v(symbol, SYMBOL, nonempty_text)?,
+            transact_time: req_v(transact_time, TRANSACT_TIME, value::parse_utc_timestamp)?,
         })
     }
     fn write_body(&self, b: &mut MessageBuilder) {
         b.str(CL_ORD_ID, self.cl_ord_id);
         put_opt!(b, ORDER_ID, self.order_id, str);
         put_opt!(b, ORDER_QTY, self.order_qty, decimal);
-        b.str(ORIG_CL_ORD_ID, self.orig_cl_ord_id).char(SIDE, self.side).str(SYMBOL, self.symbol);
+        b.str(ORIG_CL_ORD_ID, self.orig_cl_ord_id)
+            .char(SIDE, self.side)
+            .str(SYMBOL, self.symbol);
         b.timestamp(TRANSACT_TIME, &self.transact_time);
     }
 }
@@ -419,27 +534,46 @@ pub struct OrderCancelReplaceRequest<'a> {
 impl<'a> FixMessage<'a> for OrderCancelReplaceRequest<'a> {
     const MSG_TYPE: &'static [u8] = b"G";
     fn parse(m: &Message<'a>) -> Result<Self> {
+        const TAGS: [u32; 12] = [
+            ACCOUNT,
+            CL_ORD_ID,
+            HANDL_INST,
+            ORDER_ID,
+            ORDER_QTY,
+            ORD_TYPE,
+            ORIG_CL_ORD_ID,
+            PRICE,
+            SIDE,
+            SYMBOL,
+            TIME_IN_FORCE,
+            TRANSACT_TIME,
+        ];
+        const TABLE: [u8; SLOT_TAGS] = slot_table(TAGS);
+        let [account, cl_ord_id, handl_inst, order_id, order_qty, ord_type, orig_cl_ord_id, price, side, symbol, time_in_force, transact_time] =
+            gather::<12>(m, &TABLE);
         Ok(OrderCancelReplaceRequest {
-            account: opt(m, ACCOUNT, nonempty_text)?,
-            cl_ord_id: req(m, CL_ORD_ID, nonempty_text)?,
-            handl_inst: req(m, HANDL_INST, value::parse_char)?,
-            order_id: opt(m, ORDER_ID, nonempty_text)?,
-            order_qty: opt(m, ORDER_QTY, value::parse_decimal)?,
-            ord_type: req(m, ORD_TYPE, value::parse_char)?,
-            orig_cl_ord_id: req(m, ORIG_CL_ORD_ID, nonempty_text)?,
-            price: opt(m, PRICE, value::parse_decimal)?,
-            side: req(m, SIDE, value::parse_char)?,
-            symbol: req(m, SYMBOL, nonempty_text)?,
-            time_in_force: opt(m, TIME_IN_FORCE, value::parse_char)?,
-            transact_time: req(m, TRANSACT_TIME, value::parse_utc_timestamp)?,
+            account: opt_v(account, ACCOUNT, nonempty_text)?,
+            cl_ord_id: req_v(cl_ord_id, CL_ORD_ID, nonempty_text)?,
+            handl_inst: req_v(handl_inst, HANDL_INST, value::parse_char)?,
+            order_id: opt_v(order_id, ORDER_ID, nonempty_text)?,
+            order_qty: opt_v(order_qty, ORDER_QTY, value::parse_decimal)?,
+            ord_type: req_v(ord_type, ORD_TYPE, value::parse_char)?,
+            orig_cl_ord_id: req_v(orig_cl_ord_id, ORIG_CL_ORD_ID, nonempty_text)?,
+            price: opt_v(price, PRICE, value::parse_decimal)?,
+            side: req_v(side, SIDE, value::parse_char)?,
+            symbol: req_v(symbol, SYMBOL, nonempty_text)?,
+            time_in_force: opt_v(time_in_force, TIME_IN_FORCE, value::parse_char)?,
+            transact_time: req_v(transact_time, TRANSACT_TIME, value::parse_utc_timestamp)?,
         })
     }
     fn write_body(&self, b: &mut MessageBuilder) {
         put_opt!(b, ACCOUNT, self.account, str);
-        b.str(CL_ORD_ID, self.cl_ord_id).char(HANDL_INST, self.handl_inst);
+        b.str(CL_ORD_ID, self.cl_ord_id)
+            .char(HANDL_INST, self.handl_inst);
         put_opt!(b, ORDER_ID, self.order_id, str);
         put_opt!(b, ORDER_QTY, self.order_qty, decimal);
-        b.char(ORD_TYPE, self.ord_type).str(ORIG_CL_ORD_ID, self.orig_cl_ord_id);
+        b.char(ORD_TYPE, self.ord_type)
+            .str(ORIG_CL_ORD_ID, self.orig_cl_ord_id);
         put_opt!(b, PRICE, self.price, decimal);
         b.char(SIDE, self.side).str(SYMBOL, self.symbol);
         put_opt!(b, TIME_IN_FORCE, self.time_in_force, char);
@@ -519,31 +653,62 @@ pub struct ExecutionReport<'a> {
 impl<'a> FixMessage<'a> for ExecutionReport<'a> {
     const MSG_TYPE: &'static [u8] = b"8";
     fn parse(m: &Message<'a>) -> Result<Self> {
+        const TAGS: [u32; 24] = [
+            ACCOUNT,
+            AVG_PX,
+            CL_ORD_ID,
+            COMMISSION,
+            COMM_TYPE,
+            CUM_QTY,
+            EXEC_ID,
+            EXEC_TRANS_TYPE,
+            LAST_PX,
+            LAST_SHARES,
+            ORDER_ID,
+            ORDER_QTY,
+            ORD_STATUS,
+            ORD_TYPE,
+            ORIG_CL_ORD_ID,
+            PRICE,
+            SIDE,
+            SYMBOL,
+            TEXT,
+            TIME_IN_FORCE,
+            TRANSACT_TIME,
+            ORD_REJ_REASON,
+            EXEC_TYPE,
+            LEAVES_QTY,
+        ];
+        const TABLE: [u8; SLOT_TAGS] = slot_table(TAGS);
+        let [account, avg_px, cl_ord_id, commission, comm_type, cum_qty, exec_id, exec_trans_type, last_px, last_shares, order_id, order_qty, ord_status, ord_type, orig_cl_ord_id, price, side, symbol, text_v, time_in_force, transact_time, ord_rej_reason, exec_type, leaves_qty] =
+            gather::<24>(m, &TABLE);
         Ok(ExecutionReport {
-            account: opt(m, ACCOUNT, text)?,
-            avg_px: req(m, AVG_PX, value::parse_decimal)?,
-            cl_ord_id: opt(m, CL_ORD_ID, text)?,
-            commission: opt(m, COMMISSION, value::parse_decimal)?,
-            comm_type: opt(m, COMM_TYPE, value::parse_char)?,
-            cum_qty: req(m, CUM_QTY, value::parse_decimal)?,
-            exec_id: req(m, EXEC_ID, text)?,
-            exec_trans_type: req(m, EXEC_TRANS_TYPE, value::parse_char)?,
-            last_px: opt(m, LAST_PX, value::parse_decimal)?,
-            last_shares: opt(m, LAST_SHARES, value::parse_decimal)?,
-            order_id: req(m, ORDER_ID, text)?,
-            order_qty: opt(m, ORDER_QTY, value::parse_decimal)?,
-            ord_status: req(m, ORD_STATUS, value::parse_char)?,
-            ord_type: opt(m, ORD_TYPE, value::parse_char)?,
-            orig_cl_ord_id: opt(m, ORIG_CL_ORD_ID, text)?,
-            price: opt(m, PRICE, value::parse_decimal)?,
-            side: req(m, SIDE, value::parse_char)?,
-            symbol: req(m, SYMBOL, text)?,
-            text: opt(m, TEXT, text)?,
-            time_in_force: opt(m, TIME_IN_FORCE, value::parse_char)?,
-            transact_time: opt(m, TRANSACT_TIME, value::parse_utc_timestamp)?,
-            ord_rej_reason: opt(m, ORD_REJ_REASON, |v| value::parse_u64(v).map(|x| x as u32))?,
-            exec_type: req(m, EXEC_TYPE, value::parse_char)?,
-            leaves_qty: req(m, LEAVES_QTY, value::parse_decimal)?,
+            account: opt_v(account, ACCOUNT, text)?,
+            avg_px: req_v(avg_px, AVG_PX, value::parse_decimal)?,
+            cl_ord_id: opt_v(cl_ord_id, CL_ORD_ID, text)?,
+            commission: opt_v(commission, COMMISSION, value::parse_decimal)?,
+            comm_type: opt_v(comm_type, COMM_TYPE, value::parse_char)?,
+            cum_qty: req_v(cum_qty, CUM_QTY, value::parse_decimal)?,
+            exec_id: req_v(exec_id, EXEC_ID, text)?,
+            exec_trans_type: req_v(exec_trans_type, EXEC_TRANS_TYPE, value::parse_char)?,
+            last_px: opt_v(last_px, LAST_PX, value::parse_decimal)?,
+            last_shares: opt_v(last_shares, LAST_SHARES, value::parse_decimal)?,
+            order_id: req_v(order_id, ORDER_ID, text)?,
+            order_qty: opt_v(order_qty, ORDER_QTY, value::parse_decimal)?,
+            ord_status: req_v(ord_status, ORD_STATUS, value::parse_char)?,
+            ord_type: opt_v(ord_type, ORD_TYPE, value::parse_char)?,
+            orig_cl_ord_id: opt_v(orig_cl_ord_id, ORIG_CL_ORD_ID, text)?,
+            price: opt_v(price, PRICE, value::parse_decimal)?,
+            side: req_v(side, SIDE, value::parse_char)?,
+            symbol: req_v(symbol, SYMBOL, text)?,
+            text: opt_v(text_v, TEXT, text)?,
+            time_in_force: opt_v(time_in_force, TIME_IN_FORCE, value::parse_char)?,
+            transact_time: opt_v(transact_time, TRANSACT_TIME, value::parse_utc_timestamp)?,
+            ord_rej_reason: opt_v(ord_rej_reason, ORD_REJ_REASON, |v| {
+                value::parse_u64(v).map(|x| x as u32)
+            })?,
+            exec_type: req_v(exec_type, EXEC_TYPE, value::parse_char)?,
+            leaves_qty: req_v(leaves_qty, LEAVES_QTY, value::parse_decimal)?,
         })
     }
     fn write_body(&self, b: &mut MessageBuilder) {
@@ -552,7 +717,9 @@ impl<'a> FixMessage<'a> for ExecutionReport<'a> {
         put_opt!(b, CL_ORD_ID, self.cl_ord_id, str);
         put_opt!(b, COMMISSION, self.commission, decimal);
         put_opt!(b, COMM_TYPE, self.comm_type, char);
-        b.decimal(CUM_QTY, self.cum_qty).str(EXEC_ID, self.exec_id).char(EXEC_TRANS_TYPE, self.exec_trans_type);
+        b.decimal(CUM_QTY, self.cum_qty)
+            .str(EXEC_ID, self.exec_id)
+            .char(EXEC_TRANS_TYPE, self.exec_trans_type);
         put_opt!(b, LAST_PX, self.last_px, decimal);
         put_opt!(b, LAST_SHARES, self.last_shares, decimal);
         b.str(ORDER_ID, self.order_id);
@@ -570,7 +737,8 @@ impl<'a> FixMessage<'a> for ExecutionReport<'a> {
         if let Some(r) = self.ord_rej_reason {
             b.uint(ORD_REJ_REASON, r as u64);
         }
-        b.char(EXEC_TYPE, self.exec_type).decimal(LEAVES_QTY, self.leaves_qty);
+        b.char(EXEC_TYPE, self.exec_type)
+            .decimal(LEAVES_QTY, self.leaves_qty);
     }
 }
 
@@ -600,7 +768,9 @@ impl<'a> FixMessage<'a> for OrderCancelReject<'a> {
         })
     }
     fn write_body(&self, b: &mut MessageBuilder) {
-        b.str(CL_ORD_ID, self.cl_ord_id).str(ORDER_ID, self.order_id).char(ORD_STATUS, self.ord_status);
+        b.str(CL_ORD_ID, self.cl_ord_id)
+            .str(ORDER_ID, self.order_id)
+            .char(ORD_STATUS, self.ord_status);
         b.str(ORIG_CL_ORD_ID, self.orig_cl_ord_id);
         put_opt!(b, TEXT, self.text, str);
         if let Some(r) = self.cxl_rej_reason {
@@ -627,7 +797,9 @@ impl<'a> FixMessage<'a> for BusinessMessageReject<'a> {
             text: opt(m, TEXT, text)?,
             ref_msg_type: req(m, REF_MSG_TYPE, Some)?,
             business_reject_ref_id: opt(m, BUSINESS_REJECT_REF_ID, text)?,
-            business_reject_reason: req(m, BUSINESS_REJECT_REASON, |v| value::parse_u64(v).map(|x| x as u32))?,
+            business_reject_reason: req(m, BUSINESS_REJECT_REASON, |v| {
+                value::parse_u64(v).map(|x| x as u32)
+            })?,
         })
     }
     fn write_body(&self, b: &mut MessageBuilder) {

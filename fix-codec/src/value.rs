@@ -65,6 +65,40 @@ pub fn parse_decimal(v: &[u8]) -> Option<Decimal> {
         Some(b'-') => (true, &v[1..]),
         _ => (false, v),
     };
+    // Fast path: at most 19 digits fit a u64 and a scale of at most 19.
+    if body.len() <= 19 {
+        let mut mantissa: u64 = 0;
+        let mut scale: u32 = 0;
+        let mut seen_point = false;
+        for &c in body {
+            let d = c.wrapping_sub(b'0');
+            if d <= 9 {
+                mantissa = mantissa * 10 + d as u64;
+                scale += seen_point as u32;
+            } else if c == b'.' && !seen_point {
+                seen_point = true;
+            } else {
+                return None;
+            }
+        }
+        if body.len() == seen_point as usize {
+            return None; // no digit
+        }
+        // `-0` is plain zero, as `Decimal::try_from_i128_with_scale(-0, s)` gives.
+        let neg = neg && mantissa != 0;
+        return Some(Decimal::from_parts(
+            mantissa as u32,
+            (mantissa >> 32) as u32,
+            0,
+            neg,
+            scale,
+        ));
+    }
+    parse_decimal_wide(neg, body)
+}
+
+#[cold]
+fn parse_decimal_wide(neg: bool, body: &[u8]) -> Option<Decimal> {
     let mut mantissa: u128 = 0;
     let mut scale: u32 = 0;
     let mut seen_point = false;
@@ -87,6 +121,75 @@ pub fn parse_decimal(v: &[u8]) -> Option<Decimal> {
     }
     let m = mantissa as i128;
     Decimal::try_from_i128_with_scale(if neg { -m } else { m }, scale).ok()
+}
+
+/// Whether [`parse_int`] accepts the value, without computing it.
+#[inline]
+pub fn is_int(v: &[u8]) -> bool {
+    let digits = match v.first() {
+        Some(b'-') => &v[1..],
+        _ => v,
+    };
+    !digits.is_empty() && digits.len() <= 18 && digits.iter().all(u8::is_ascii_digit)
+}
+
+/// Whether [`parse_decimal`] accepts the value, without building it.
+#[inline]
+pub fn is_decimal(v: &[u8]) -> bool {
+    let body = match v.first() {
+        Some(b'-') => &v[1..],
+        _ => v,
+    };
+    // Up to 28 digits: the mantissa is below 10^28 < 2^96 and the scale at
+    // most 28, so only the syntax matters.
+    if body.len() > 28 {
+        return parse_decimal(v).is_some();
+    }
+    let mut seen_point = false;
+    for &c in body {
+        if c.is_ascii_digit() {
+            continue;
+        }
+        if c == b'.' && !seen_point {
+            seen_point = true;
+        } else {
+            return false;
+        }
+    }
+    body.len() > seen_point as usize
+}
+
+/// Writes a decimal as `Decimal`'s `Display` does (no exponent, trailing
+/// zeros as the scale carries them, `-` for negative values including a
+/// negative zero), without going through `fmt`.
+pub fn write_decimal(out: &mut Vec<u8>, v: &Decimal) {
+    let scale = v.scale() as usize;
+    let m = v.mantissa().unsigned_abs();
+    let mut ib = itoa::Buffer::new();
+    let digits: &[u8] = if m == 0 {
+        b""
+    } else if let Ok(m) = u64::try_from(m) {
+        ib.format(m).as_bytes()
+    } else {
+        ib.format(m).as_bytes()
+    };
+    if v.is_sign_negative() {
+        out.push(b'-');
+    }
+    if scale == 0 {
+        out.extend_from_slice(if digits.is_empty() { b"0" } else { digits });
+    } else if digits.len() > scale {
+        let whole = digits.len() - scale;
+        out.extend_from_slice(&digits[..whole]);
+        out.push(b'.');
+        out.extend_from_slice(&digits[whole..]);
+    } else {
+        const ZEROS: &[u8; 30] = b"0.0000000000000000000000000000";
+        // scale <= 28, so "0." and the padding fit in ZEROS.
+        let pad = scale - digits.len();
+        out.extend_from_slice(&ZEROS[..2 + pad]);
+        out.extend_from_slice(digits);
+    }
 }
 
 fn two(v: &[u8], at: usize) -> Option<u32> {
@@ -113,11 +216,43 @@ fn digits_at(v: &[u8], at: usize, n: usize) -> Option<u32> {
 
 /// `YYYYMMDD-HH:MM:SS` with optional `.sss` (or 6 or 9 fraction digits).
 pub fn parse_utc_timestamp(v: &[u8]) -> Option<DateTime<Utc>> {
+    let ts = scan_utc_timestamp(v)?;
+    // 60 is a leap second; chrono models it as 59 + 1s of nanos.
+    let (s, nanos) = if ts.sec == 60 {
+        (59, ts.nanos + 1_000_000_000)
+    } else {
+        (ts.sec, ts.nanos)
+    };
+    let date = NaiveDate::from_ymd_opt(ts.year as i32, ts.month, ts.day)?;
+    Some(date.and_hms_nano_opt(ts.hour, ts.min, s, nanos)?.and_utc())
+}
+
+/// Whether [`parse_utc_timestamp`] accepts the value; checked by hand,
+/// without building a date.
+#[inline]
+pub fn is_utc_timestamp(v: &[u8]) -> bool {
+    scan_utc_timestamp(v).is_some()
+}
+
+/// The parts of a well-formed UTCTimestamp, each in range.
+struct Timestamp {
+    year: u32,
+    month: u32,
+    day: u32,
+    hour: u32,
+    min: u32,
+    sec: u32,
+    nanos: u32,
+}
+
+#[inline]
+fn scan_utc_timestamp(v: &[u8]) -> Option<Timestamp> {
     if v.len() < 17 || v[8] != b'-' || v[11] != b':' || v[14] != b':' {
         return None;
     }
-    let date = parse_date_digits(&v[..8])?;
-    let (h, m, s) = (two(v, 9)?, two(v, 12)?, two(v, 15)?);
+    let year = digits_at(v, 0, 4)?;
+    let (month, day) = (two(v, 4)?, two(v, 6)?);
+    let (hour, min, sec) = (two(v, 9)?, two(v, 12)?, two(v, 15)?);
     let nanos = match v.len() {
         17 => 0,
         21 | 24 | 27 if v[17] == b'.' => {
@@ -126,16 +261,43 @@ pub fn parse_utc_timestamp(v: &[u8]) -> Option<DateTime<Utc>> {
         }
         _ => return None,
     };
-    // 60 is a leap second; chrono models it as 59 + 1s of nanos.
-    let (s, nanos) = if s == 60 { (59, nanos + 1_000_000_000) } else { (s, nanos) };
-    Some(date.and_hms_nano_opt(h, m, s, nanos)?.and_utc())
+    // Ranges as chrono's NaiveDate::from_ymd_opt and and_hms_nano_opt check
+    // them (a 4-digit year is always in chrono's range; 60 is a leap second).
+    let date_ok = (1..=12).contains(&month) && day >= 1 && day <= days_in_month(year, month);
+    if !date_ok || hour >= 24 || min >= 60 || sec > 60 {
+        return None;
+    }
+    Some(Timestamp {
+        year,
+        month,
+        day,
+        hour,
+        min,
+        sec,
+        nanos,
+    })
 }
 
-fn parse_date_digits(v: &[u8]) -> Option<NaiveDate> {
-    let y = digits_at(v, 0, 4)?;
-    let mo = two(v, 4)?;
-    let d = two(v, 6)?;
-    NaiveDate::from_ymd_opt(y as i32, mo, d)
+#[inline]
+#[allow(clippy::manual_is_multiple_of)] // is_multiple_of is newer than the MSRV
+fn is_leap(y: u32) -> bool {
+    y % 4 == 0 && (y % 100 != 0 || y % 400 == 0)
+}
+
+#[inline]
+fn days_in_month(y: u32, m: u32) -> u32 {
+    match m {
+        2 => 28 + is_leap(y) as u32,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+fn is_date_digits(v: &[u8]) -> bool {
+    match (digits_at(v, 0, 4), two(v, 4), two(v, 6)) {
+        (Some(y), Some(m), Some(d)) => (1..=12).contains(&m) && d >= 1 && d <= days_in_month(y, m),
+        _ => false,
+    }
 }
 
 /// `HH:MM:SS` with optional fraction.
@@ -153,12 +315,13 @@ pub fn is_utc_time_only(v: &[u8]) -> bool {
 
 /// `YYYYMMDD`.
 pub fn is_date(v: &[u8]) -> bool {
-    v.len() == 8 && parse_date_digits(v).is_some()
+    v.len() == 8 && is_date_digits(v)
 }
 
 /// `YYYYMM`, optionally followed by `DD` or `wN`.
 pub fn is_month_year(v: &[u8]) -> bool {
-    let base = v.len() >= 6 && v[..6].iter().all(u8::is_ascii_digit) && matches!(two(v, 4), Some(1..=12));
+    let base =
+        v.len() >= 6 && v[..6].iter().all(u8::is_ascii_digit) && matches!(two(v, 4), Some(1..=12));
     base && match &v[6..] {
         [] => true,
         [a, b] if a.is_ascii_digit() && b.is_ascii_digit() => true,
@@ -169,6 +332,22 @@ pub fn is_month_year(v: &[u8]) -> bool {
 
 /// Writes `YYYYMMDD-HH:MM:SS.sss` (the venue's SendingTime format).
 pub fn write_utc_timestamp_millis(out: &mut Vec<u8>, t: &DateTime<Utc>) {
+    let mut buf = [0u8; 21];
+    if !format_utc_second(
+        t.timestamp(),
+        (&mut buf[..17]).try_into().expect("17 bytes"),
+    ) {
+        return write_utc_timestamp_millis_chrono(out, t);
+    }
+    buf[17] = b'.';
+    put_millis(&mut buf[18..21], t.timestamp_subsec_nanos());
+    out.extend_from_slice(&buf);
+}
+
+/// The general path, for years outside 0000..=9999 (written as the last
+/// four digits of the year as a `u32`).
+#[cold]
+fn write_utc_timestamp_millis_chrono(out: &mut Vec<u8>, t: &DateTime<Utc>) {
     use chrono::{Datelike, Timelike};
     let ms = (t.nanosecond() / 1_000_000).min(999);
     let mut buf = [0u8; 21];
@@ -184,6 +363,67 @@ pub fn write_utc_timestamp_millis(out: &mut Vec<u8>, t: &DateTime<Utc>) {
     buf[17] = b'.';
     put(&mut buf[18..21], ms);
     out.extend_from_slice(&buf);
+}
+
+/// `.sss` digits of a sub-second nanosecond count (leap seconds, whose
+/// nanos exceed 10^9, write 999).
+#[inline]
+pub(crate) fn put_millis(dst: &mut [u8], nanos: u32) {
+    put(dst, (nanos / 1_000_000).min(999));
+}
+
+/// Writes `YYYYMMDD-HH:MM:SS` for a Unix timestamp (non-leap seconds, as
+/// `DateTime::timestamp` gives). False, writing nothing meaningful, when the
+/// year is outside 0000..=9999.
+#[inline]
+pub(crate) fn format_utc_second(secs: i64, out: &mut [u8; 17]) -> bool {
+    let days = secs.div_euclid(86_400);
+    let sod = secs.rem_euclid(86_400) as u32;
+    let (y, m, d) = civil_from_days(days);
+    if !(0..=9999).contains(&y) {
+        return false;
+    }
+    let y = y as u32;
+    put2(&mut out[0..2], y / 100);
+    put2(&mut out[2..4], y % 100);
+    put2(&mut out[4..6], m);
+    put2(&mut out[6..8], d);
+    out[8] = b'-';
+    put2(&mut out[9..11], sod / 3600);
+    out[11] = b':';
+    put2(&mut out[12..14], sod / 60 % 60);
+    out[14] = b':';
+    put2(&mut out[15..17], sod % 60);
+    true
+}
+
+/// Proleptic Gregorian (year, month, day) of a day count from 1970-01-01
+/// (Howard Hinnant's `civil_from_days`).
+#[inline]
+pub(crate) fn civil_from_days(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097) as u32; // [0, 146096]
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365; // [0, 399]
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100); // [0, 365]
+    let mp = (5 * doy + 2) / 153; // [0, 11]
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe as i64 + era * 400 + (m <= 2) as i64;
+    (y, m, d)
+}
+
+const PAIRS: &[u8; 200] = b"0001020304050607080910111213141516171819\
+2021222324252627282930313233343536373839\
+4041424344454647484950515253545556575859\
+6061626364656667686970717273747576777879\
+8081828384858687888990919293949596979899";
+
+#[inline]
+fn put2(dst: &mut [u8], n: u32) {
+    let i = (n as usize % 100) * 2;
+    dst[0] = PAIRS[i];
+    dst[1] = PAIRS[i + 1];
 }
 
 fn put(dst: &mut [u8], mut n: u32) {
@@ -208,8 +448,14 @@ mod tests {
 
     #[test]
     fn decimals_keep_their_scale() {
-        assert_eq!(parse_decimal(b"002000.00"), Some(Decimal::from_str("2000.00").unwrap()));
-        assert_eq!(parse_decimal(b"-0.5"), Some(Decimal::from_str("-0.5").unwrap()));
+        assert_eq!(
+            parse_decimal(b"002000.00"),
+            Some(Decimal::from_str("2000.00").unwrap())
+        );
+        assert_eq!(
+            parse_decimal(b"-0.5"),
+            Some(Decimal::from_str("-0.5").unwrap())
+        );
         assert_eq!(parse_decimal(b"10."), Some(Decimal::from(10)));
         assert_eq!(parse_decimal(b"+200.00"), None);
         assert_eq!(parse_decimal(b"1e5"), None);
@@ -234,7 +480,9 @@ mod tests {
         assert!(is_utc_time_only(b"23:59:59"));
         assert!(!is_utc_time_only(b"24:00:00"));
         assert!(is_date(b"20260228") && !is_date(b"20260230"));
-        assert!(is_month_year(b"202612") && is_month_year(b"202612w2") && !is_month_year(b"202613"));
+        assert!(
+            is_month_year(b"202612") && is_month_year(b"202612w2") && !is_month_year(b"202613")
+        );
         assert_eq!(parse_bool(b"Y"), Some(true));
         assert_eq!(parse_char(b"AB"), None);
     }

@@ -1,0 +1,313 @@
+//! The fast paths agree with the straightforward code they replaced:
+//! validation order, decimal formatting, value parsers and checks.
+
+use std::str::FromStr;
+
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use fix_codec::{
+    dictionary::FieldType,
+    fix42,
+    validate::{format_ok, validate_reference},
+    value, Message, MessageBuilder, ValidationOptions,
+};
+use proptest::prelude::*;
+use rust_decimal::Decimal;
+
+fn all_options() -> Vec<ValidationOptions> {
+    let mut v = Vec::new();
+    for bits in 0..16u8 {
+        v.push(ValidationOptions {
+            check_fields_out_of_order: bits & 1 != 0,
+            check_fields_have_values: bits & 2 != 0,
+            check_user_defined_fields: bits & 4 != 0,
+            allow_unknown_msg_fields: bits & 8 != 0,
+        });
+    }
+    v
+}
+
+/// Fields drawn to hit every check: header/body/trailer tags out of order,
+/// repeats (small and large tags), unknown and user tags, bad formats and
+/// enums, groups with right and wrong counts.
+fn field() -> impl Strategy<Value = (String, String)> {
+    let tag = prop::sample::select(vec![
+        "8", "9", "35", "34", "49", "52", "56", "43", "97", "122", "10", "89", "93", "1", "11",
+        "21", "38", "40", "44", "54", "55", "59", "60", "58", "167", "126", "386", "336", "146",
+        "311", "309", "320", "322", "323", "393", "78", "79", "80", "999", "0", "-1", "5000",
+        "5001", "9999", "700", "0035", "1128",
+    ]);
+    let value = prop::sample::select(vec![
+        "",
+        "0",
+        "1",
+        "2",
+        "3",
+        "4",
+        "D",
+        "d",
+        "0",
+        "A",
+        "B",
+        "w",
+        "Y",
+        "N",
+        "X",
+        "INTC",
+        "100",
+        "-5",
+        "1.5",
+        "+2",
+        "1e5",
+        "10.",
+        ".",
+        "20261126-03:12:47",
+        "20261126-03:12:60.123",
+        "20261131-03:12:47",
+        "20261126-24:00:00",
+        "20260229-00:00:00",
+        "20240229-00:00:00.000001",
+        "20261126",
+        "FUT",
+        "BOO",
+        "12",
+        "AB",
+    ]);
+    (tag, value).prop_map(|(t, v)| (t.to_string(), v.to_string()))
+}
+
+fn frame(fields: &[(String, String)]) -> Vec<u8> {
+    let mut s = String::new();
+    for (t, v) in fields {
+        s.push_str(t);
+        s.push('=');
+        s.push_str(v);
+        s.push('\x01');
+    }
+    s.into_bytes()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 1000, ..ProptestConfig::default() })]
+
+    #[test]
+    fn validate_agrees_with_reference(
+        msg_type in prop::sample::select(vec!["0", "D", "d", "8", "E", "*", "A"]),
+        head in proptest::collection::vec(field(), 0..8),
+        body in proptest::collection::vec(field(), 0..16),
+    ) {
+        let mut fields = vec![("8".to_string(), "FIX.4.2".to_string()), ("9".to_string(), "0".to_string()), ("35".to_string(), msg_type.to_string())];
+        fields.extend(head);
+        fields.extend(body);
+        let bytes = frame(&fields);
+        // Data fields (89) without their length do not decode; skip those.
+        let Ok(msg) = Message::decode(&bytes) else { return Ok(()) };
+        for opts in all_options() {
+            prop_assert_eq!(fix42().validate(&msg, &opts), validate_reference(fix42(), &msg, &opts), "{:?} {:?}", fields, opts);
+        }
+    }
+
+    #[test]
+    fn decimal_writes_as_display(lo in any::<u32>(), mid in any::<u32>(), hi in any::<u32>(), neg in any::<bool>(), scale in 0u32..=28, small in any::<bool>()) {
+        let d = if small { Decimal::from_parts(lo % 1000, 0, 0, neg, scale % 6) } else { Decimal::from_parts(lo, mid, hi, neg, scale) };
+        let mut out = Vec::new();
+        value::write_decimal(&mut out, &d);
+        prop_assert_eq!(String::from_utf8(out).unwrap(), d.to_string());
+        let mut b = MessageBuilder::new("FIX.4.2");
+        b.start(b"0").decimal(44, d);
+        let framed = String::from_utf8(b.finish()).unwrap();
+        let expected = format!("\x0144={d}\x01");
+        prop_assert!(framed.contains(&expected));
+    }
+
+    #[test]
+    fn decimal_parses_as_before(s in "-?[0-9]{0,32}(\\.[0-9]{0,32})?|[-+.0-9e]{0,6}") {
+        let got = value::parse_decimal(s.as_bytes());
+        prop_assert_eq!(got.map(|d| d.serialize()), reference_parse_decimal(s.as_bytes()).map(|d| d.serialize()), "{}", s);
+        prop_assert_eq!(value::is_decimal(s.as_bytes()), got.is_some());
+        prop_assert_eq!(format_ok(FieldType::Price, s.as_bytes()), got.is_some());
+    }
+
+    #[test]
+    fn ints_check_as_parsed(s in "-?[0-9]{0,20}|[-+0-9a]{0,4}") {
+        prop_assert_eq!(value::is_int(s.as_bytes()), value::parse_int(s.as_bytes()).is_some());
+    }
+
+    #[test]
+    fn timestamps_parse_as_chrono(y in 0u32..10000, mo in 0u32..14, d in 0u32..33, h in 0u32..26, mi in 0u32..62, s in 0u32..62,
+                                  frac in prop::sample::select(vec!["", ".123", ".000001", ".999999999", ".12", ".1234"])) {
+        let text = format!("{y:04}{mo:02}{d:02}-{h:02}:{mi:02}:{s:02}{frac}");
+        let got = value::parse_utc_timestamp(text.as_bytes());
+        prop_assert_eq!(got, reference_parse_timestamp(text.as_bytes()), "{}", &text);
+        prop_assert_eq!(value::is_utc_timestamp(text.as_bytes()), got.is_some());
+        let date = &text[..8];
+        prop_assert_eq!(value::is_date(date.as_bytes()), NaiveDate::parse_from_str(date, "%Y%m%d").is_ok() && y < 10000);
+    }
+
+    #[test]
+    fn timestamps_write_as_chrono(secs in -62_135_596_800i64..253_402_300_799, nanos in 0u32..1_000_000_000, leap in any::<bool>()) {
+        let t = Utc.timestamp_opt(secs, nanos).unwrap();
+        let t = if leap && secs.rem_euclid(60) == 59 { Utc.timestamp_opt(secs, nanos + 1_000_000_000).unwrap() } else { t };
+        let mut out = Vec::new();
+        value::write_utc_timestamp_millis(&mut out, &t);
+        prop_assert_eq!(String::from_utf8(out).unwrap(), reference_write_timestamp(&t));
+        // The builder's per-second cache gives the same text.
+        let mut b = MessageBuilder::new("FIX.4.2");
+        b.start(b"0").timestamp(52, &t).timestamp(60, &(t + chrono::Duration::milliseconds(7)));
+        let framed = String::from_utf8(b.finish()).unwrap();
+        let expected = format!("\x0152={}\x0160={}\x01", reference_write_timestamp(&t), reference_write_timestamp(&(t + chrono::Duration::milliseconds(7))));
+        prop_assert!(framed.contains(&expected), "{}", framed);
+    }
+
+    #[test]
+    fn checksum_is_the_byte_sum(bytes in proptest::collection::vec(any::<u8>(), 0..600)) {
+        let sum: u32 = bytes.iter().map(|&b| b as u32).sum();
+        prop_assert_eq!(fix_codec::checksum(&bytes), (sum % 256) as u8);
+    }
+
+    #[test]
+    fn decode_agrees_with_a_plain_split(fields in proptest::collection::vec(("-?[0-9]{1,12}|[0-9]{0,3}", "[ -~]{0,20}"), 0..20)) {
+        let bytes = frame(&fields);
+        let got = Message::decode(&bytes).map(|m| m.fields().iter().map(|f| (f.tag, m.value(f).to_vec())).collect::<Vec<_>>());
+        prop_assert_eq!(got.ok(), plain_split(&bytes));
+    }
+}
+
+/// What the decoder gives for frames without data fields.
+fn plain_split(bytes: &[u8]) -> Option<Vec<(i32, Vec<u8>)>> {
+    let mut out = Vec::new();
+    let mut pos = 0;
+    while pos < bytes.len() {
+        let eq = bytes[pos..].iter().position(|&c| c == b'=')? + pos;
+        let tag = value::parse_int(&bytes[pos..eq]).and_then(|t| i32::try_from(t).ok())?;
+        if [
+            89, 91, 96, 213, 349, 351, 353, 355, 357, 359, 361, 363, 365, 446,
+        ]
+        .contains(&tag)
+        {
+            return None; // data fields are tested elsewhere
+        }
+        let end = bytes[eq + 1..].iter().position(|&c| c == 1)? + eq + 1;
+        out.push((tag, bytes[eq + 1..end].to_vec()));
+        pos = end + 1;
+    }
+    Some(out)
+}
+
+fn reference_parse_decimal(v: &[u8]) -> Option<Decimal> {
+    let (neg, body) = match v.first() {
+        Some(b'-') => (true, &v[1..]),
+        _ => (false, v),
+    };
+    let mut mantissa: u128 = 0;
+    let mut scale: u32 = 0;
+    let mut seen_point = false;
+    let mut digits = 0u32;
+    for &c in body {
+        match c {
+            b'0'..=b'9' => {
+                mantissa = mantissa.checked_mul(10)?.checked_add((c - b'0') as u128)?;
+                digits += 1;
+                if seen_point {
+                    scale += 1;
+                }
+            }
+            b'.' if !seen_point => seen_point = true,
+            _ => return None,
+        }
+    }
+    if digits == 0 || scale > 28 || mantissa >= (1u128 << 96) {
+        return None;
+    }
+    let m = mantissa as i128;
+    Decimal::try_from_i128_with_scale(if neg { -m } else { m }, scale).ok()
+}
+
+fn reference_parse_timestamp(v: &[u8]) -> Option<DateTime<Utc>> {
+    let s = std::str::from_utf8(v).ok()?;
+    if v.len() < 17 || v[8] != b'-' || v[11] != b':' || v[14] != b':' || !s.is_ascii() {
+        return None;
+    }
+    let num = |a: usize, b: usize| -> Option<u32> {
+        let t = &s[a..b];
+        t.bytes()
+            .all(|c| c.is_ascii_digit())
+            .then(|| t.parse().ok())
+            .flatten()
+    };
+    let date = NaiveDate::from_ymd_opt(num(0, 4)? as i32, num(4, 6)?, num(6, 8)?)?;
+    let (h, m, sec) = (num(9, 11)?, num(12, 14)?, num(15, 17)?);
+    let nanos = match v.len() {
+        17 => 0,
+        21 | 24 | 27 if v[17] == b'.' => num(18, v.len())? * 10u32.pow(27 - v.len() as u32),
+        _ => return None,
+    };
+    let (sec, nanos) = if sec == 60 {
+        (59, nanos + 1_000_000_000)
+    } else {
+        (sec, nanos)
+    };
+    Some(date.and_hms_nano_opt(h, m, sec, nanos)?.and_utc())
+}
+
+fn reference_write_timestamp(t: &DateTime<Utc>) -> String {
+    use chrono::{Datelike, Timelike};
+    let ms = (t.nanosecond() / 1_000_000).min(999);
+    format!(
+        "{:04}{:02}{:02}-{:02}:{:02}:{:02}.{:03}",
+        t.year(),
+        t.month(),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second(),
+        ms
+    )
+}
+
+#[test]
+fn decimal_edge_cases() {
+    for s in [
+        "0",
+        "-0",
+        "0.00",
+        "-0.00",
+        "0.005",
+        "12.34",
+        "79228162514264337593543950335",
+        "-7.9228162514264337593543950335",
+        "1000",
+    ] {
+        let d = Decimal::from_str(s).unwrap();
+        let mut out = Vec::new();
+        value::write_decimal(&mut out, &d);
+        assert_eq!(String::from_utf8(out).unwrap(), d.to_string(), "{s}");
+    }
+    let neg_zero = Decimal::from_parts(0, 0, 0, true, 2);
+    let mut out = Vec::new();
+    value::write_decimal(&mut out, &neg_zero);
+    assert_eq!(String::from_utf8(out).unwrap(), neg_zero.to_string());
+    assert_eq!(
+        value::parse_decimal(b"-0").unwrap().serialize(),
+        reference_parse_decimal(b"-0").unwrap().serialize()
+    );
+}
+
+#[test]
+fn odd_tags_decode_as_before() {
+    for (frame, ok) in [
+        ("12345678=x\x01", true),
+        ("1234567890123456789=x\x01", false),
+        ("2147483648=x\x01", false),
+        ("-2147483648=x\x01", true),
+        ("0000035=D\x01", true),
+        ("=x\x01", false),
+        ("-=x\x01", false),
+        ("3a=x\x01", false),
+        ("35=D", false),
+        ("35", false),
+    ] {
+        assert_eq!(Message::decode(frame.as_bytes()).is_ok(), ok, "{frame:?}");
+    }
+    let m = Message::decode(b"0000035=D\x01").unwrap();
+    assert_eq!(m.msg_type(), b"D");
+}
