@@ -2,6 +2,9 @@
 //! core of the command-line order-entry client, the load generator and the
 //! venue's end-to-end tests.
 
+pub mod cli;
+pub mod load;
+
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::time::{Duration, Instant};
@@ -24,13 +27,19 @@ impl Received {
     fn parse(raw: Vec<u8>) -> Option<Received> {
         let fields = {
             let m = Message::decode(&raw).ok()?;
-            m.fields().iter().map(|f| (f.tag, String::from_utf8_lossy(m.value(f)).into_owned())).collect()
+            m.fields()
+                .iter()
+                .map(|f| (f.tag, String::from_utf8_lossy(m.value(f)).into_owned()))
+                .collect()
         };
         Some(Received { raw, fields })
     }
 
     pub fn get(&self, tag: u32) -> Option<&str> {
-        self.fields.iter().find(|(t, _)| *t == tag as i32).map(|(_, v)| v.as_str())
+        self.fields
+            .iter()
+            .find(|(t, _)| *t == tag as i32)
+            .map(|(_, v)| v.as_str())
     }
 
     pub fn msg_type(&self) -> &str {
@@ -38,7 +47,9 @@ impl Received {
     }
 
     pub fn seq(&self) -> u64 {
-        self.get(tags::MSG_SEQ_NUM).and_then(|s| s.parse().ok()).unwrap_or(0)
+        self.get(tags::MSG_SEQ_NUM)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0)
     }
 
     pub fn is_admin(&self) -> bool {
@@ -86,7 +97,10 @@ impl FixClient {
     /// Sends Logon and waits for the reply.
     pub fn logon(&mut self, heart_bt_int: u32, reset: bool) -> io::Result<Received> {
         let hb = heart_bt_int.to_string();
-        let mut fields = vec![(tags::ENCRYPT_METHOD, "0"), (tags::HEART_BT_INT, hb.as_str())];
+        let mut fields = vec![
+            (tags::ENCRYPT_METHOD, "0"),
+            (tags::HEART_BT_INT, hb.as_str()),
+        ];
         if reset {
             self.next_out = 1;
             fields.push((tags::RESET_SEQ_NUM_FLAG, "Y"));
@@ -136,7 +150,9 @@ impl FixClient {
             ..Default::default()
         }
         .write(&mut self.builder);
-        self.builder.uint(tags::NEW_SEQ_NO, self.next_out).bool(tags::GAP_FILL_FLAG, true);
+        self.builder
+            .uint(tags::NEW_SEQ_NO, self.next_out)
+            .bool(tags::GAP_FILL_FLAG, true);
         self.out.clear();
         self.builder.finish_into(&mut self.out);
         self.flush()
@@ -160,7 +176,9 @@ impl FixClient {
                     if verify(&raw).is_err() {
                         continue;
                     }
-                    let Some(m) = Received::parse(raw) else { continue };
+                    let Some(m) = Received::parse(raw) else {
+                        continue;
+                    };
                     let seq = m.seq();
                     if m.get(tags::POSS_DUP_FLAG) != Some("Y") || seq >= self.next_in {
                         self.next_in = self.next_in.max(seq + 1);
@@ -178,7 +196,10 @@ impl FixClient {
                         // This client keeps no outbound store: it answers a
                         // resend request with a gap fill, as FIX allows for
                         // messages it will not resend.
-                        let begin = m.get(tags::BEGIN_SEQ_NO).and_then(|s| s.parse().ok()).unwrap_or(1);
+                        let begin = m
+                            .get(tags::BEGIN_SEQ_NO)
+                            .and_then(|s| s.parse().ok())
+                            .unwrap_or(1);
                         self.send_gap_fill(begin)?;
                     }
                     return Ok(Some(m));
@@ -193,26 +214,45 @@ impl FixClient {
             if now >= deadline {
                 return Ok(None);
             }
-            self.stream.set_read_timeout(Some((deadline - now).max(Duration::from_millis(1))))?;
+            self.stream
+                .set_read_timeout(Some((deadline - now).max(Duration::from_millis(1))))?;
             let mut chunk = [0u8; 16 * 1024];
             match self.stream.read(&mut chunk) {
-                Ok(0) => return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "venue closed the connection")),
+                Ok(0) => {
+                    return Err(io::Error::new(
+                        io::ErrorKind::UnexpectedEof,
+                        "venue closed the connection",
+                    ))
+                }
                 Ok(n) => self.rbuf.extend_from_slice(&chunk[..n]),
-                Err(e) if matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => {}
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                    ) => {}
                 Err(e) => return Err(e),
             }
         }
     }
 
     /// Waits for the first message matching `pred` (others are dropped).
-    pub fn expect(&mut self, timeout: Duration, pred: impl Fn(&Received) -> bool) -> io::Result<Received> {
+    pub fn expect(
+        &mut self,
+        timeout: Duration,
+        pred: impl Fn(&Received) -> bool,
+    ) -> io::Result<Received> {
         let deadline = Instant::now() + timeout;
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
             match self.recv(left)? {
                 Some(m) if pred(&m) => return Ok(m),
                 Some(_) => continue,
-                None => return Err(io::Error::new(io::ErrorKind::TimedOut, "expected message did not arrive")),
+                None => {
+                    return Err(io::Error::new(
+                        io::ErrorKind::TimedOut,
+                        "expected message did not arrive",
+                    ))
+                }
             }
         }
     }
