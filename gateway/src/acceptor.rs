@@ -37,7 +37,12 @@ const READ_BATCH: usize = 64;
 /// What a session task can be told.
 pub enum SessionCmd {
     /// A connection whose first frame is a Logon for this session.
-    Attach { stream: TcpStream, pending: BytesMut, first: Vec<u8>, permit: OwnedSemaphorePermit },
+    Attach {
+        stream: TcpStream,
+        pending: BytesMut,
+        first: Vec<u8>,
+        permit: OwnedSemaphorePermit,
+    },
     /// Send an application message (stored if the session is offline).
     Send(Outgoing),
     /// Run a closure on the session (the venue writes its reports this way).
@@ -61,24 +66,38 @@ impl SessionHandle {
 
 /// The store key QuickFIX users would recognise: `FIX.4.2-VENUE-CLIENT1`.
 pub fn store_key(s: &SessionSettings) -> String {
-    format!("{}-{}-{}", s.id.begin_string, s.id.sender_comp_id, s.id.target_comp_id)
+    format!(
+        "{}-{}-{}",
+        s.id.begin_string, s.id.sender_comp_id, s.id.target_comp_id
+    )
 }
 
 /// Loads the configured dictionary, or the built-in FIX 4.2 one.
 pub fn load_dictionary(settings: &Settings) -> Result<Arc<Dictionary>, String> {
     match &settings.acceptor.data_dictionary {
-        Some(path) => Dictionary::load(path).map(Arc::new).map_err(|e| e.to_string()),
+        Some(path) => Dictionary::load(path)
+            .map(Arc::new)
+            .map_err(|e| e.to_string()),
         None => Ok(Arc::new(fix_codec::fix42().clone())),
     }
 }
 
 /// Opens the session's store as configured.
-pub fn open_store(settings: &Settings, s: &SessionSettings) -> Result<Box<dyn MessageStore>, String> {
+pub fn open_store(
+    settings: &Settings,
+    s: &SessionSettings,
+) -> Result<Box<dyn MessageStore>, String> {
     let cfg = match &settings.acceptor.file_store_path {
         Some(dir) => StoreConfig::File {
             dir: dir.clone(),
             options: FileStoreOptions {
-                fsync: if settings.acceptor.file_store_sync { FsyncPolicy::EveryWrite } else { FsyncPolicy::Never },
+                fsync: if settings.acceptor.file_store_sync {
+                    FsyncPolicy::EveryWrite
+                } else {
+                    FsyncPolicy::Never
+                },
+                // One write per burst of messages; flushed before sending.
+                batch_writes: true,
                 ..FileStoreOptions::default()
             },
         },
@@ -106,7 +125,10 @@ pub type AppFactory<'a> = dyn FnMut(&SessionSettings, &SessionHandle) -> Box<dyn
 
 impl Acceptor {
     /// Binds the listener and starts one task per session.
-    pub async fn start(settings: &Settings, make_app: &mut AppFactory<'_>) -> Result<Acceptor, String> {
+    pub async fn start(
+        settings: &Settings,
+        make_app: &mut AppFactory<'_>,
+    ) -> Result<Acceptor, String> {
         Self::start_with_registry(settings, make_app, Arc::new(Registry::default())).await
     }
 
@@ -121,15 +143,31 @@ impl Acceptor {
         let a = &settings.acceptor;
         let listener = TcpListener::bind((a.accept_address, a.accept_port))
             .await
-            .map_err(|e| format!("cannot listen on {}:{}: {e}", a.accept_address, a.accept_port))?;
+            .map_err(|e| {
+                format!(
+                    "cannot listen on {}:{}: {e}",
+                    a.accept_address, a.accept_port
+                )
+            })?;
         let local_addr = listener.local_addr().map_err(|e| e.to_string())?;
         let (metrics_addr, metrics_task) = match a.http_metrics_port {
             Some(port) => {
                 let l = TcpListener::bind((a.accept_address, port))
                     .await
-                    .map_err(|e| format!("cannot listen for metrics on {}:{port}: {e}", a.accept_address))?;
+                    .map_err(|e| {
+                        format!(
+                            "cannot listen for metrics on {}:{port}: {e}",
+                            a.accept_address
+                        )
+                    })?;
                 let addr = l.local_addr().ok();
-                (addr, Some(tokio::spawn(crate::metrics::serve(l, Arc::clone(&registry)))))
+                (
+                    addr,
+                    Some(tokio::spawn(crate::metrics::serve(
+                        l,
+                        Arc::clone(&registry),
+                    ))),
+                )
             }
             None => (None, None),
         };
@@ -141,12 +179,22 @@ impl Acceptor {
             let cfg = SessionConfig::from_settings(s, a.logout_timeout);
             let session = Session::new(cfg, Arc::clone(&dict), store);
             let (tx, rx) = mpsc::unbounded_channel();
-            let handle = SessionHandle { key: store_key(s), tx };
+            let handle = SessionHandle {
+                key: store_key(s),
+                tx,
+            };
             let app = make_app(s, &handle);
-            let limits = Limits { max_message_size: a.max_message_size, max_pending_bytes: a.outbound_queue_capacity.saturating_mul(512) };
+            let limits = Limits {
+                max_message_size: a.max_message_size,
+                max_pending_bytes: a.outbound_queue_capacity.saturating_mul(512),
+                reply_spin: Duration::from_micros(a.reply_spin_micros),
+            };
             let metrics = registry.session(&s.id.to_string());
             tasks.push(tokio::spawn(run_session(session, app, rx, limits, metrics)));
-            routes.insert((s.id.sender_comp_id.clone(), s.id.target_comp_id.clone()), handle.clone());
+            routes.insert(
+                (s.id.sender_comp_id.clone(), s.id.target_comp_id.clone()),
+                handle.clone(),
+            );
             sessions.insert(handle.key.clone(), handle);
         }
         let routes = Arc::new(routes);
@@ -170,13 +218,22 @@ impl Acceptor {
                 let _ = stream.set_nodelay(true);
                 let routes = Arc::clone(&routes);
                 tokio::spawn(async move {
-                    match tokio::time::timeout(logon_timeout, await_logon(stream, max_message_size)).await {
+                    match tokio::time::timeout(logon_timeout, await_logon(stream, max_message_size))
+                        .await
+                    {
                         Ok(Some((stream, pending, first, key))) => match routes.get(&key) {
                             Some(h) => {
                                 tracing::info!(%peer, session = %h.key, "logon received");
-                                let _ = h.tx.send(SessionCmd::Attach { stream, pending, first, permit });
+                                let _ = h.tx.send(SessionCmd::Attach {
+                                    stream,
+                                    pending,
+                                    first,
+                                    permit,
+                                });
                             }
-                            None => tracing::warn!(%peer, sender = %key.1, target = %key.0, "Logon for an unknown session; closing"),
+                            None => {
+                                tracing::warn!(%peer, sender = %key.1, target = %key.0, "Logon for an unknown session; closing")
+                            }
                         },
                         Ok(None) => tracing::info!(%peer, "connection closed before a valid Logon"),
                         Err(_) => tracing::warn!(%peer, "no Logon within LogonTimeout; closing"),
@@ -184,7 +241,15 @@ impl Acceptor {
                 });
             }
         });
-        Ok(Acceptor { local_addr, sessions, metrics_addr, registry, tasks, accept_task, metrics_task })
+        Ok(Acceptor {
+            local_addr,
+            sessions,
+            metrics_addr,
+            registry,
+            tasks,
+            accept_task,
+            metrics_task,
+        })
     }
 
     /// Stops accepting, logs every session out and waits for the tasks.
@@ -213,7 +278,10 @@ impl Acceptor {
 /// frame, the frame, and (our SenderCompID, our TargetCompID) from it — or
 /// `None` if the peer closed, or sent garbage or something not a Logon
 /// (FIX: such a connection is dropped without a reply).
-async fn await_logon(stream: TcpStream, max: usize) -> Option<(TcpStream, BytesMut, Vec<u8>, (String, String))> {
+async fn await_logon(
+    stream: TcpStream,
+    max: usize,
+) -> Option<(TcpStream, BytesMut, Vec<u8>, (String, String))> {
     let framer = Framer::new(max);
     let mut buf = BytesMut::with_capacity(1024);
     loop {
@@ -246,6 +314,7 @@ async fn await_logon(stream: TcpStream, max: usize) -> Option<(TcpStream, BytesM
 struct Limits {
     max_message_size: usize,
     max_pending_bytes: usize,
+    reply_spin: Duration,
 }
 
 /// The session task: owns the session, its application, and the socket of
@@ -280,7 +349,12 @@ async fn run_session(
             None => {
                 let Some(cmd) = rx.recv().await else { break };
                 match cmd {
-                    SessionCmd::Attach { stream, pending, first, permit } => {
+                    SessionCmd::Attach {
+                        stream,
+                        pending,
+                        first,
+                        permit,
+                    } => {
                         session.connect(Utc::now());
                         rbuf = pending;
                         session.handle_frame(&first, Utc::now(), app.as_mut());
@@ -315,7 +389,16 @@ async fn run_session(
                                 conn = None;
                                 continue;
                             }
-                            Ok(_) => handle_bytes(&mut session, app.as_mut(), &framer, &mut rbuf),
+                            Ok(_) => {
+                                handle_bytes(&mut session, app.as_mut(), &framer, &mut rbuf);
+                                // The engine answers in microseconds: wait for it here
+                                // rather than park this thread and be woken again.
+                                if !limits.reply_spin.is_zero() && app.take_submitted() {
+                                    if let Some(cmd) = spin_for_replies(&mut session, &mut rx, limits.reply_spin) {
+                                        apply_connected(cmd, &mut session, &mut rx, &mut shutdown_ack, &key);
+                                    }
+                                }
+                            }
                             Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
                             Err(e) => {
                                 tracing::info!(session = %key, error = %e, "read failed");
@@ -334,61 +417,112 @@ async fn run_session(
                     }
                     cmd = rx.recv() => {
                         let Some(cmd) = cmd else { break };
-                        let mut next = Some(cmd);
-                        while let Some(cmd) = next.take() {
-                            match cmd {
-                                SessionCmd::Attach { stream: extra, .. } => {
-                                    tracing::warn!(session = %key, "second connection for a logged-on session; closing it");
-                                    drop(extra);
-                                }
-                                SessionCmd::Send(m) => {
-                                    session.send_app(&m, Utc::now());
-                                    next = drain_app_commands(&mut session, &mut rx);
-                                }
-                                SessionCmd::With(f) => {
-                                    f(&mut session);
-                                    next = drain_app_commands(&mut session, &mut rx);
-                                }
-                                SessionCmd::Shutdown(ack) => {
-                                    session.logout(Some("Venue shutting down"), Utc::now());
-                                    shutdown_ack = Some(ack);
-                                }
-                            }
-                        }
+                        apply_connected(cmd, &mut session, &mut rx, &mut shutdown_ack, &key);
                     }
                     _ = sleep_until(deadline) => session.handle_timeout(Utc::now()),
                 }
-                // Write what the session produced, as far as the socket takes it.
-                session.drain_output_into(&mut wbuf);
-                let (stream, _) = conn.as_mut().expect("connected");
-                if !flush(stream, &mut wbuf) {
-                    tracing::info!(session = %key, "write failed; disconnecting");
-                    wbuf.clear();
-                    session.disconnected(Utc::now(), app.as_mut());
-                    conn = None;
-                } else if wbuf.len() > limits.max_pending_bytes {
-                    tracing::warn!(session = %key, pending = wbuf.len(), "peer is not reading; disconnecting (missed messages stay stored)");
-                    wbuf.clear();
-                    session.disconnected(Utc::now(), app.as_mut());
-                    conn = None;
-                } else if session.wants_disconnect() {
-                    let (mut stream, _) = conn.take().expect("connected");
-                    let _ = tokio::time::timeout(Duration::from_secs(2), stream.write_all(&wbuf)).await;
-                    let _ = stream.shutdown().await;
-                    wbuf.clear();
-                    session.disconnected(Utc::now(), app.as_mut());
-                    tracing::info!(session = %key, "disconnected");
-                }
             }
         }
+        // Write what the session produced (after storing it), as far as the
+        // socket takes it now.
+        if conn.is_some() {
+            session.drain_output_into(&mut wbuf);
+            let (stream, _) = conn.as_mut().expect("connected");
+            if !flush(stream, &mut wbuf) {
+                tracing::info!(session = %key, "write failed; disconnecting");
+                wbuf.clear();
+                session.disconnected(Utc::now(), app.as_mut());
+                conn = None;
+            } else if wbuf.len() > limits.max_pending_bytes {
+                tracing::warn!(session = %key, pending = wbuf.len(), "peer is not reading; disconnecting (missed messages stay stored)");
+                wbuf.clear();
+                session.disconnected(Utc::now(), app.as_mut());
+                conn = None;
+            } else if session.wants_disconnect() {
+                let (mut stream, _) = conn.take().expect("connected");
+                let _ = tokio::time::timeout(Duration::from_secs(2), stream.write_all(&wbuf)).await;
+                let _ = stream.shutdown().await;
+                wbuf.clear();
+                session.disconnected(Utc::now(), app.as_mut());
+                tracing::info!(session = %key, "disconnected");
+            }
+        } else {
+            // Offline: reports were stored; make them survive a crash.
+            session.flush_store();
+        }
         metrics.update(&session);
+    }
+}
+
+/// Applies a command while a connection is attached.
+fn apply_connected(
+    cmd: SessionCmd,
+    session: &mut Session,
+    rx: &mut mpsc::UnboundedReceiver<SessionCmd>,
+    shutdown_ack: &mut Option<tokio::sync::oneshot::Sender<()>>,
+    key: &str,
+) {
+    let mut next = Some(cmd);
+    while let Some(cmd) = next.take() {
+        match cmd {
+            SessionCmd::Attach { stream: extra, .. } => {
+                tracing::warn!(session = %key, "second connection for a logged-on session; closing it");
+                drop(extra);
+            }
+            SessionCmd::Send(m) => {
+                session.send_app(&m, Utc::now());
+                next = drain_app_commands(session, rx);
+            }
+            SessionCmd::With(f) => {
+                f(session);
+                next = drain_app_commands(session, rx);
+            }
+            SessionCmd::Shutdown(ack) => {
+                session.logout(Some("Venue shutting down"), Utc::now());
+                *shutdown_ack = Some(ack);
+            }
+        }
+    }
+}
+
+/// Polls for the engine's reports for up to `budget` after a command was
+/// submitted, so that the reply is written without this thread parking and
+/// being woken. Returns a non-report command met on the way.
+fn spin_for_replies(
+    session: &mut Session,
+    rx: &mut mpsc::UnboundedReceiver<SessionCmd>,
+    budget: Duration,
+) -> Option<SessionCmd> {
+    let deadline = std::time::Instant::now() + budget;
+    loop {
+        match rx.try_recv() {
+            Ok(SessionCmd::Send(m)) => {
+                session.send_app(&m, Utc::now());
+                return drain_app_commands(session, rx);
+            }
+            Ok(SessionCmd::With(f)) => {
+                f(session);
+                return drain_app_commands(session, rx);
+            }
+            Ok(other) => return Some(other),
+            Err(mpsc::error::TryRecvError::Empty) => {
+                if std::time::Instant::now() >= deadline {
+                    return None;
+                }
+                std::hint::spin_loop();
+            }
+            Err(mpsc::error::TryRecvError::Disconnected) => return None,
+        }
     }
 }
 
 /// Takes every Send/With already queued so that all reports of one engine
 /// batch go out in one write. Returns the first other command, for the
 /// caller to handle next.
-fn drain_app_commands(session: &mut Session, rx: &mut mpsc::UnboundedReceiver<SessionCmd>) -> Option<SessionCmd> {
+fn drain_app_commands(
+    session: &mut Session,
+    rx: &mut mpsc::UnboundedReceiver<SessionCmd>,
+) -> Option<SessionCmd> {
     for _ in 0..1024 {
         match rx.try_recv() {
             Ok(SessionCmd::Send(m)) => {
@@ -403,7 +537,12 @@ fn drain_app_commands(session: &mut Session, rx: &mut mpsc::UnboundedReceiver<Se
 }
 
 /// Frames what was read and feeds the session, a bounded batch at a time.
-fn handle_bytes(session: &mut Session, app: &mut dyn Application, framer: &Framer, rbuf: &mut BytesMut) {
+fn handle_bytes(
+    session: &mut Session,
+    app: &mut dyn Application,
+    framer: &Framer,
+    rbuf: &mut BytesMut,
+) {
     for _ in 0..READ_BATCH {
         if session.wants_disconnect() || !session.is_connected() {
             return;

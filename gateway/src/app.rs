@@ -31,7 +31,11 @@ pub struct BusinessReject {
 
 impl BusinessReject {
     pub fn unsupported_message_type() -> Self {
-        BusinessReject { reason: 3, text: "Unsupported Message Type".into(), ref_id: None }
+        BusinessReject {
+            reason: 3,
+            text: "Unsupported Message Type".into(),
+            ref_id: None,
+        }
     }
 }
 
@@ -50,6 +54,11 @@ pub trait Application: Send {
     fn on_logon(&mut self) {}
     fn on_logout(&mut self) {}
     fn from_app(&mut self, msg: &Message, dict: &Dictionary) -> AppAction;
+    /// Whether a command went to the engine since the last call (the
+    /// driver then briefly waits for its reports).
+    fn take_submitted(&mut self) -> bool {
+        false
+    }
 }
 
 /// QuickFIX's acceptance-test application: echoes NewOrderSingle,
@@ -123,7 +132,11 @@ pub fn echo(msg: &Message, dict: &Dictionary) -> Outgoing {
             append_field(&mut body, f.tag, msg.value(f));
         }
     }
-    Outgoing { msg_type: msg.msg_type().to_vec(), header, body }
+    Outgoing {
+        msg_type: msg.msg_type().to_vec(),
+        header,
+        body,
+    }
 }
 
 /// Appends `tag=value SOH`.

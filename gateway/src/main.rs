@@ -6,8 +6,8 @@ use std::sync::Arc;
 use clap::Parser;
 use gateway::{
     acceptor::{Acceptor, SessionHandle},
-    metrics::Registry,
     app::{Application, EchoApp},
+    metrics::Registry,
     settings::{ApplicationKind, SessionSettings, Settings},
     venue::Venue,
     venue_config::VenueFile,
@@ -49,7 +49,10 @@ fn main() {
             std::process::exit(2);
         }
     };
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
     if let Err(e) = rt.block_on(run(settings, args.venue)) {
         eprintln!("error: {e}");
         std::process::exit(1);
@@ -60,12 +63,17 @@ async fn run(settings: Settings, venue_path: Option<PathBuf>) -> Result<(), Stri
     for (key, line) in &settings.ignored_keys {
         tracing::warn!(file = %settings.file_name, line, key, "setting accepted but not used");
     }
-    let has_venue = settings.sessions.iter().any(|s| s.application == ApplicationKind::Venue);
+    let has_venue = settings
+        .sessions
+        .iter()
+        .any(|s| s.application == ApplicationKind::Venue);
     let venue_file = if has_venue {
-        Some(match venue_path.or_else(|| settings.acceptor.venue_config.clone()) {
-            Some(p) => VenueFile::load(&p).map_err(|e| e.to_string())?,
-            None => VenueFile::default_embedded(),
-        })
+        Some(
+            match venue_path.or_else(|| settings.acceptor.venue_config.clone()) {
+                Some(p) => VenueFile::load(&p).map_err(|e| e.to_string())?,
+                None => VenueFile::default_embedded(),
+            },
+        )
     } else {
         None
     };
@@ -98,7 +106,10 @@ async fn run(settings: Settings, venue_path: Option<PathBuf>) -> Result<(), Stri
 /// What a client needs to connect.
 fn print_banner(settings: &Settings, acceptor: &Acceptor, venue: Option<&VenueFile>) {
     let a = &settings.acceptor;
-    println!("fixvenue listening on {} (BeginString FIX.4.2)", acceptor.local_addr);
+    println!(
+        "fixvenue listening on {} (BeginString FIX.4.2)",
+        acceptor.local_addr
+    );
     if let Some(m) = acceptor.metrics_addr {
         println!("  metrics: http://{m}/metrics");
     }
@@ -114,7 +125,10 @@ fn print_banner(settings: &Settings, acceptor: &Acceptor, venue: Option<&VenueFi
             ApplicationKind::Venue => format!("venue, accounts {}", s.accounts.join(",")),
             ApplicationKind::Echo => "echo".to_string(),
         };
-        println!("  session: SenderCompID={} TargetCompID={}  ({what})", s.id.target_comp_id, s.id.sender_comp_id);
+        println!(
+            "  session: SenderCompID={} TargetCompID={}  ({what})",
+            s.id.target_comp_id, s.id.sender_comp_id
+        );
     }
     if let Some(v) = venue {
         let symbols: Vec<&str> = v.instruments.iter().map(|i| i.symbol.as_str()).collect();
@@ -125,7 +139,8 @@ fn print_banner(settings: &Settings, acceptor: &Acceptor, venue: Option<&VenueFi
 async fn shutdown_signal() {
     #[cfg(unix)]
     {
-        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("SIGTERM handler");
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .expect("SIGTERM handler");
         tokio::select! {
             _ = tokio::signal::ctrl_c() => {}
             _ = term.recv() => {}

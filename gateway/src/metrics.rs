@@ -78,37 +78,140 @@ impl Registry {
         let sessions = self.sessions.lock().map(|s| s.clone()).unwrap_or_default();
         type Get = fn(&SessionMetrics) -> &AtomicU64;
         let per_session: [(&str, &str, &str, Get); 8] = [
-            ("fixvenue_session_messages_in_total", "counter", "Messages received.", |m| &m.messages_in),
-            ("fixvenue_session_messages_out_total", "counter", "Messages sent.", |m| &m.messages_out),
-            ("fixvenue_session_rejects_total", "counter", "Session-level Rejects sent.", |m| &m.rejects),
-            ("fixvenue_session_resent_total", "counter", "Messages resent on ResendRequest.", |m| &m.resent),
-            ("fixvenue_session_garbled_total", "counter", "Garbled messages ignored.", |m| &m.garbled),
-            ("fixvenue_session_next_sender_seq", "gauge", "Next outbound MsgSeqNum.", |m| &m.next_sender_seq),
-            ("fixvenue_session_next_target_seq", "gauge", "Next expected inbound MsgSeqNum.", |m| &m.next_target_seq),
-            ("fixvenue_session_logged_on", "gauge", "1 while logged on.", |m| &m.logged_on),
+            (
+                "fixvenue_session_messages_in_total",
+                "counter",
+                "Messages received.",
+                |m| &m.messages_in,
+            ),
+            (
+                "fixvenue_session_messages_out_total",
+                "counter",
+                "Messages sent.",
+                |m| &m.messages_out,
+            ),
+            (
+                "fixvenue_session_rejects_total",
+                "counter",
+                "Session-level Rejects sent.",
+                |m| &m.rejects,
+            ),
+            (
+                "fixvenue_session_resent_total",
+                "counter",
+                "Messages resent on ResendRequest.",
+                |m| &m.resent,
+            ),
+            (
+                "fixvenue_session_garbled_total",
+                "counter",
+                "Garbled messages ignored.",
+                |m| &m.garbled,
+            ),
+            (
+                "fixvenue_session_next_sender_seq",
+                "gauge",
+                "Next outbound MsgSeqNum.",
+                |m| &m.next_sender_seq,
+            ),
+            (
+                "fixvenue_session_next_target_seq",
+                "gauge",
+                "Next expected inbound MsgSeqNum.",
+                |m| &m.next_target_seq,
+            ),
+            (
+                "fixvenue_session_logged_on",
+                "gauge",
+                "1 while logged on.",
+                |m| &m.logged_on,
+            ),
         ];
         for (name, kind, help, get) in per_session {
             let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
             for (session, m) in &sessions {
-                let _ = writeln!(out, "{name}{{session=\"{session}\"}} {}", get(m).load(Relaxed));
+                let _ = writeln!(
+                    out,
+                    "{name}{{session=\"{session}\"}} {}",
+                    get(m).load(Relaxed)
+                );
             }
         }
         let e = &self.engine;
         let engine: [(&str, &str, &str, &AtomicU64); 11] = [
-            ("fixvenue_engine_batches_total", "counter", "Batches applied and published.", &e.batches),
-            ("fixvenue_engine_events_total", "counter", "Events published.", &e.events),
-            ("fixvenue_engine_orders_accepted_total", "counter", "Orders accepted.", &e.orders_accepted),
-            ("fixvenue_engine_orders_rejected_total", "counter", "Orders refused.", &e.orders_rejected),
-            ("fixvenue_engine_fills_total", "counter", "Fill reports (one per side of a trade).", &e.fills),
-            ("fixvenue_engine_cancels_total", "counter", "Cancels (requested, IOC/FOK remainders, STP).", &e.cancels),
-            ("fixvenue_engine_replaces_total", "counter", "Replaces.", &e.replaces),
-            ("fixvenue_engine_cancel_rejects_total", "counter", "Cancel/replace requests refused.", &e.cancel_rejects),
-            ("fixvenue_engine_expired_total", "counter", "Day orders expired.", &e.expired),
-            ("fixvenue_engine_last_batch_events", "gauge", "Events in the last batch.", &e.last_batch_events),
-            ("fixvenue_engine_max_batch_events", "gauge", "Most events in one batch.", &e.max_batch_events),
+            (
+                "fixvenue_engine_batches_total",
+                "counter",
+                "Batches applied and published.",
+                &e.batches,
+            ),
+            (
+                "fixvenue_engine_events_total",
+                "counter",
+                "Events published.",
+                &e.events,
+            ),
+            (
+                "fixvenue_engine_orders_accepted_total",
+                "counter",
+                "Orders accepted.",
+                &e.orders_accepted,
+            ),
+            (
+                "fixvenue_engine_orders_rejected_total",
+                "counter",
+                "Orders refused.",
+                &e.orders_rejected,
+            ),
+            (
+                "fixvenue_engine_fills_total",
+                "counter",
+                "Fill reports (one per side of a trade).",
+                &e.fills,
+            ),
+            (
+                "fixvenue_engine_cancels_total",
+                "counter",
+                "Cancels (requested, IOC/FOK remainders, STP).",
+                &e.cancels,
+            ),
+            (
+                "fixvenue_engine_replaces_total",
+                "counter",
+                "Replaces.",
+                &e.replaces,
+            ),
+            (
+                "fixvenue_engine_cancel_rejects_total",
+                "counter",
+                "Cancel/replace requests refused.",
+                &e.cancel_rejects,
+            ),
+            (
+                "fixvenue_engine_expired_total",
+                "counter",
+                "Day orders expired.",
+                &e.expired,
+            ),
+            (
+                "fixvenue_engine_last_batch_events",
+                "gauge",
+                "Events in the last batch.",
+                &e.last_batch_events,
+            ),
+            (
+                "fixvenue_engine_max_batch_events",
+                "gauge",
+                "Most events in one batch.",
+                &e.max_batch_events,
+            ),
         ];
         for (name, kind, help, v) in engine {
-            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {}", v.load(Relaxed));
+            let _ = writeln!(
+                out,
+                "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {}",
+                v.load(Relaxed)
+            );
         }
         if let Ok(g) = self.engine_queue_depth.lock() {
             if let Some(f) = g.as_ref() {
@@ -123,12 +226,15 @@ impl Registry {
 /// Serves `GET /metrics` (any path, in fact) until the task is dropped.
 pub async fn serve(listener: TcpListener, registry: Arc<Registry>) {
     loop {
-        let Ok((mut stream, _)) = listener.accept().await else { continue };
+        let Ok((mut stream, _)) = listener.accept().await else {
+            continue;
+        };
         let registry = Arc::clone(&registry);
         tokio::spawn(async move {
             let mut buf = [0u8; 2048];
             // Read the request head; its content does not matter.
-            let _ = tokio::time::timeout(std::time::Duration::from_secs(2), stream.read(&mut buf)).await;
+            let _ = tokio::time::timeout(std::time::Duration::from_secs(2), stream.read(&mut buf))
+                .await;
             let body = registry.render();
             let head = format!(
                 "HTTP/1.1 200 OK\r\nContent-Type: text/plain; version=0.0.4\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",

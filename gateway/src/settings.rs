@@ -403,6 +403,9 @@ pub struct AcceptorSettings {
     pub journal_sync: bool,
     /// How long the engine polls an empty queue before sleeping, µs.
     pub engine_spin_micros: u64,
+    /// How long a session waits in place for the engine's reports after
+    /// submitting an order, µs (0: never; it then sleeps until woken).
+    pub reply_spin_micros: u64,
 }
 
 /// Message validation flags (QuickFIX names and defaults).
@@ -599,6 +602,7 @@ const ACCEPTOR_KEYS: &[&str] = &[
     "JournalPath",
     "JournalSync",
     "EngineSpinMicros",
+    "ReplySpinMicros",
 ];
 
 const SESSION_KEYS: &[&str] = &[
@@ -848,6 +852,12 @@ fn parse_acceptor(p: &Props) -> Result<AcceptorSettings> {
                     .map_err(|_| "expected microseconds (an integer)".to_string())
             })?
             .unwrap_or(50),
+        reply_spin_micros: p
+            .opt("ReplySpinMicros", |v| {
+                v.parse::<u64>()
+                    .map_err(|_| "expected microseconds (an integer)".to_string())
+            })?
+            .unwrap_or(200),
     })
 }
 

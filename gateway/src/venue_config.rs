@@ -197,7 +197,12 @@ fn p_non_negative(v: &str) -> std::result::Result<Decimal, String> {
 /// The engine charges fees in steps of 0.01 bps and pays no rebates.
 fn p_maker_bps(v: &str) -> std::result::Result<Decimal, String> {
     match p_dec(v)? {
-        d if d >= Decimal::ZERO && d <= Decimal::from(10_000) && (d * Decimal::from(100)).fract().is_zero() => Ok(d),
+        d if d >= Decimal::ZERO
+            && d <= Decimal::from(10_000)
+            && (d * Decimal::from(100)).fract().is_zero() =>
+        {
+            Ok(d)
+        }
         _ => Err("expected basis points between 0 and 10000 in steps of 0.01 (no rebates)".into()),
     }
 }

@@ -4,7 +4,11 @@
 use std::process::Command;
 
 fn gateway(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_gateway")).args(args).current_dir(dir).output().unwrap()
+    Command::new(env!("CARGO_BIN_EXE_gateway"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap()
 }
 
 #[test]
@@ -14,14 +18,20 @@ fn bad_settings_stop_start_up_naming_file_and_line() {
     let out = gateway(dir.path(), &["--config", "bad.cfg"]);
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("bad.cfg:3:") && err.contains("SocketAcceptPrt"), "{err}");
+    assert!(
+        err.contains("bad.cfg:3:") && err.contains("SocketAcceptPrt"),
+        "{err}"
+    );
 }
 
 #[test]
 fn bad_venue_file_stops_start_up_naming_file_and_line() {
     let dir = tempfile::tempdir().unwrap();
     let example = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/venue.cfg");
-    let cfg = std::fs::read_to_string(example).unwrap().replace("SocketAcceptPort=9878", "SocketAcceptPort=0").replace("HttpMetricsPort=9100\n", "");
+    let cfg = std::fs::read_to_string(example)
+        .unwrap()
+        .replace("SocketAcceptPort=9878", "SocketAcceptPort=0")
+        .replace("HttpMetricsPort=9100\n", "");
     std::fs::write(dir.path().join("v.cfg"), cfg).unwrap();
     std::fs::write(dir.path().join("v.ini"), "[ASSET]\nName=USD\nPrecision=2\n[INSTRUMENT]\nSymbol=X\nBaseAsset=NOPE\nQuoteAsset=USD\nTickSize=0.01\nLotSize=1\nMaxQty=10\n").unwrap();
     let out = gateway(dir.path(), &["--config", "v.cfg", "--venue", "v.ini"]);

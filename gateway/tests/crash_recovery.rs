@@ -17,12 +17,23 @@ use examples::{FixClient, Received};
 use rust_decimal::Decimal;
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
 }
 
 fn start(dir: &Path) -> Child {
     Command::new(env!("CARGO_BIN_EXE_gateway"))
-        .args(["--config", "venue.cfg", "--venue", "venue.ini", "--log-level", "warn"])
+        .args([
+            "--config",
+            "venue.cfg",
+            "--venue",
+            "venue.ini",
+            "--log-level",
+            "warn",
+        ])
         .current_dir(dir)
         .stdout(Stdio::null())
         .spawn()
@@ -64,7 +75,11 @@ fn sigkill_mid_stream_loses_no_acknowledged_report() {
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
     let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
-    std::fs::write(dir.path().join("venue.cfg"), settings_text(Path::new("data"), port, 2)).unwrap();
+    std::fs::write(
+        dir.path().join("venue.cfg"),
+        settings_text(Path::new("data"), port, 2),
+    )
+    .unwrap();
     std::fs::write(dir.path().join("venue.ini"), venue_text(2)).unwrap();
     let mut gw = start(dir.path());
     let mut seller = connect(addr, 1, 1);
@@ -84,8 +99,34 @@ fn sigkill_mid_stream_loses_no_acknowledged_report() {
         }
         let cl = format!("S{sent}");
         let b = format!("B{sent}");
-        let s_ok = seller.send("D", &[(11, &cl), (21, "1"), (55, "BTC-USD"), (54, "2"), (60, &t), (40, "2"), (38, "0.5"), (44, "100"), (59, "1")]);
-        let b_ok = buyer.send("D", &[(11, &b), (21, "1"), (55, "BTC-USD"), (54, "1"), (60, &t), (40, "2"), (38, "0.3"), (44, "100"), (59, "3")]);
+        let s_ok = seller.send(
+            "D",
+            &[
+                (11, &cl),
+                (21, "1"),
+                (55, "BTC-USD"),
+                (54, "2"),
+                (60, &t),
+                (40, "2"),
+                (38, "0.5"),
+                (44, "100"),
+                (59, "1"),
+            ],
+        );
+        let b_ok = buyer.send(
+            "D",
+            &[
+                (11, &b),
+                (21, "1"),
+                (55, "BTC-USD"),
+                (54, "1"),
+                (60, &t),
+                (40, "2"),
+                (38, "0.3"),
+                (44, "100"),
+                (59, "3"),
+            ],
+        );
         sent += 1;
         for (i, c) in [&mut seller, &mut buyer].into_iter().enumerate() {
             while let Ok(Some(m)) = c.recv(Duration::from_millis(1)) {
@@ -110,7 +151,9 @@ fn sigkill_mid_stream_loses_no_acknowledged_report() {
         let stored = resend_all(c);
         // Every report received before the crash is in the store, unchanged.
         for m in &received[i] {
-            let again = stored.get(&m.seq()).unwrap_or_else(|| panic!("report seq {} lost: {}", m.seq(), m.display()));
+            let again = stored
+                .get(&m.seq())
+                .unwrap_or_else(|| panic!("report seq {} lost: {}", m.seq(), m.display()));
             for tag in [35, 11, 17, 37, 39, 150, 14, 151, 32, 31, 12] {
                 assert_eq!(again.get(tag), m.get(tag), "tag {tag} of seq {}", m.seq());
             }
@@ -118,26 +161,68 @@ fn sigkill_mid_stream_loses_no_acknowledged_report() {
         }
         // And the engine's state reflects every one of them.
         let mut max_cum: HashMap<String, Decimal> = HashMap::new();
-        for m in received[i].iter().chain(stored.values()).filter(|m| m.msg_type() == "8") {
+        for m in received[i]
+            .iter()
+            .chain(stored.values())
+            .filter(|m| m.msg_type() == "8")
+        {
             let e = max_cum.entry(m.get(37).unwrap().to_owned()).or_default();
             *e = (*e).max(dec(m.get(14)));
         }
-        let acked: Vec<&Received> = received[i].iter().filter(|m| m.get(150) == Some("0")).collect();
+        let acked: Vec<&Received> = received[i]
+            .iter()
+            .filter(|m| m.get(150) == Some("0"))
+            .collect();
         let side = if i == 0 { "2" } else { "1" };
         for m in acked {
             let cl = m.get(11).unwrap();
-            c.send("H", &[(11, cl), (55, "BTC-USD"), (54, side)]).unwrap();
-            let st = c.expect(Duration::from_secs(5), |r| r.get(20) == Some("3") && r.get(37) == m.get(37)).unwrap();
-            assert_ne!(st.get(39), Some("8"), "acknowledged order {cl} unknown after restart");
-            assert_eq!(dec(st.get(14)), max_cum[m.get(37).unwrap()], "CumQty of {cl}");
+            c.send("H", &[(11, cl), (55, "BTC-USD"), (54, side)])
+                .unwrap();
+            let st = c
+                .expect(Duration::from_secs(5), |r| {
+                    r.get(20) == Some("3") && r.get(37) == m.get(37)
+                })
+                .unwrap();
+            assert_ne!(
+                st.get(39),
+                Some("8"),
+                "acknowledged order {cl} unknown after restart"
+            );
+            assert_eq!(
+                dec(st.get(14)),
+                max_cum[m.get(37).unwrap()],
+                "CumQty of {cl}"
+            );
         }
     }
     // The venue goes on trading.
     let t = now();
-    clients[1].send("D", &[(11, "AFTER"), (21, "1"), (55, "BTC-USD"), (54, "1"), (60, &t), (40, "2"), (38, "0.1"), (44, "99"), (59, "1")]).unwrap();
-    let ack = clients[1].expect(Duration::from_secs(5), |m| m.get(11) == Some("AFTER")).unwrap();
+    clients[1]
+        .send(
+            "D",
+            &[
+                (11, "AFTER"),
+                (21, "1"),
+                (55, "BTC-USD"),
+                (54, "1"),
+                (60, &t),
+                (40, "2"),
+                (38, "0.1"),
+                (44, "99"),
+                (59, "1"),
+            ],
+        )
+        .unwrap();
+    let ack = clients[1]
+        .expect(Duration::from_secs(5), |m| m.get(11) == Some("AFTER"))
+        .unwrap();
     assert_eq!(ack.get(150), Some("0"));
-    let _ = Command::new("kill").args(["-TERM", &gw.id().to_string()]).status();
+    let _ = Command::new("kill")
+        .args(["-TERM", &gw.id().to_string()])
+        .status();
     let status = gw.wait().unwrap();
-    assert!(status.success(), "graceful shutdown after SIGTERM: {status:?}");
+    assert!(
+        status.success(),
+        "graceful shutdown after SIGTERM: {status:?}"
+    );
 }

@@ -8,7 +8,8 @@ use common::*;
 
 fn scrape(addr: std::net::SocketAddr) -> String {
     let mut s = std::net::TcpStream::connect(addr).unwrap();
-    s.write_all(b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+    s.write_all(b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n")
+        .unwrap();
     let mut out = String::new();
     s.read_to_string(&mut out).unwrap();
     out
@@ -23,8 +24,15 @@ fn value(text: &str, series: &str) -> u64 {
 #[test]
 fn metrics_endpoint_counts_sessions_and_engine() {
     let dir = tempfile::tempdir().unwrap();
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let settings = settings_text(dir.path(), 0, 2).replace("Application=venue\n", &format!("Application=venue\nHttpMetricsPort={port}\n"));
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let settings = settings_text(dir.path(), 0, 2).replace(
+        "Application=venue\n",
+        &format!("Application=venue\nHttpMetricsPort={port}\n"),
+    );
     let v = TestVenue::start_with(&settings, &venue_text(2));
     let mut s = v.client(1);
     let mut b = v.client(2);
@@ -40,10 +48,34 @@ fn metrics_endpoint_counts_sessions_and_engine() {
     assert!(text.contains("Content-Type: text/plain; version=0.0.4"));
     assert!(text.contains("# TYPE fixvenue_session_messages_in_total counter"));
     // Logon + order in, Logon reply + ack + fill out, for the seller.
-    assert_eq!(value(&text, "fixvenue_session_messages_in_total{session=\"FIX.4.2:VENUE->CLIENT1\"}"), 2);
-    assert_eq!(value(&text, "fixvenue_session_messages_out_total{session=\"FIX.4.2:VENUE->CLIENT1\"}"), 3);
-    assert_eq!(value(&text, "fixvenue_session_next_target_seq{session=\"FIX.4.2:VENUE->CLIENT2\"}"), 3);
-    assert_eq!(value(&text, "fixvenue_session_logged_on{session=\"FIX.4.2:VENUE->CLIENT2\"}"), 1);
+    assert_eq!(
+        value(
+            &text,
+            "fixvenue_session_messages_in_total{session=\"FIX.4.2:VENUE->CLIENT1\"}"
+        ),
+        2
+    );
+    assert_eq!(
+        value(
+            &text,
+            "fixvenue_session_messages_out_total{session=\"FIX.4.2:VENUE->CLIENT1\"}"
+        ),
+        3
+    );
+    assert_eq!(
+        value(
+            &text,
+            "fixvenue_session_next_target_seq{session=\"FIX.4.2:VENUE->CLIENT2\"}"
+        ),
+        3
+    );
+    assert_eq!(
+        value(
+            &text,
+            "fixvenue_session_logged_on{session=\"FIX.4.2:VENUE->CLIENT2\"}"
+        ),
+        1
+    );
     assert_eq!(value(&text, "fixvenue_engine_orders_accepted_total"), 2);
     assert_eq!(value(&text, "fixvenue_engine_fills_total"), 2);
     assert_eq!(value(&text, "fixvenue_engine_orders_rejected_total"), 0);

@@ -24,7 +24,10 @@ fn build_client() -> PathBuf {
         .args(["-lquickfix", "-lpthread"])
         .status()
         .expect("g++ runs (apt-get install g++ libquickfix-dev)");
-    assert!(status.success(), "building the QuickFIX client failed: install libquickfix-dev (see .ci/run)");
+    assert!(
+        status.success(),
+        "building the QuickFIX client failed: install libquickfix-dev (see .ci/run)"
+    );
     out
 }
 
@@ -33,7 +36,10 @@ struct Parsed(Vec<(u32, String)>);
 
 impl Parsed {
     fn get(&self, tag: u32) -> Option<&str> {
-        self.0.iter().find(|(t, _)| *t == tag).map(|(_, v)| v.as_str())
+        self.0
+            .iter()
+            .find(|(t, _)| *t == tag)
+            .map(|(_, v)| v.as_str())
     }
     fn check(&self, want: &[(u32, &str)]) {
         for (t, v) in want {
@@ -59,7 +65,10 @@ impl QuickFix {
     /// The next line starting with `prefix`.
     fn wait(&mut self, prefix: &str) -> String {
         loop {
-            let line = self.lines.recv_timeout(Duration::from_secs(10)).unwrap_or_else(|_| panic!("QuickFIX never said {prefix}"));
+            let line = self
+                .lines
+                .recv_timeout(Duration::from_secs(10))
+                .unwrap_or_else(|_| panic!("QuickFIX never said {prefix}"));
             if line.starts_with(prefix) {
                 return line;
             }
@@ -70,12 +79,20 @@ impl QuickFix {
     /// `cl` and that was not asked for before (sessions interleave).
     fn report(&mut self, sender: &str, cl: &str) -> Parsed {
         loop {
-            if let Some(i) = self.pending.iter().position(|(s, p)| s == sender && p.get(11) == Some(cl)) {
+            if let Some(i) = self
+                .pending
+                .iter()
+                .position(|(s, p)| s == sender && p.get(11) == Some(cl))
+            {
                 return self.pending.remove(i).1;
             }
             let line = self.wait("RECV ");
             let mut parts = line.splitn(3, ' ');
-            let (_, from, msg) = (parts.next(), parts.next().unwrap().to_owned(), parts.next().unwrap());
+            let (_, from, msg) = (
+                parts.next(),
+                parts.next().unwrap().to_owned(),
+                parts.next().unwrap(),
+            );
             let fields: Vec<(u32, String)> = msg
                 .split('|')
                 .filter_map(|f| f.split_once('='))
@@ -104,7 +121,12 @@ fn quickfix_initiator_trades_on_the_venue() {
         ),
     )
     .unwrap();
-    let mut child = Command::new(client).arg(&cfg).stdin(Stdio::piped()).stdout(Stdio::piped()).spawn().unwrap();
+    let mut child = Command::new(client)
+        .arg(&cfg)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
     let stdin = child.stdin.take().unwrap();
     let stdout = child.stdout.take().unwrap();
     let (tx, lines) = mpsc::channel();
@@ -115,7 +137,12 @@ fn quickfix_initiator_trades_on_the_venue() {
             }
         }
     });
-    let mut qf = QuickFix { child, stdin, lines, pending: Vec::new() };
+    let mut qf = QuickFix {
+        child,
+        stdin,
+        lines,
+        pending: Vec::new(),
+    };
     qf.cmd("wait_logon CLIENT1");
     qf.wait("OK wait_logon CLIENT1");
     qf.cmd("wait_logon CLIENT2");
@@ -123,15 +150,34 @@ fn quickfix_initiator_trades_on_the_venue() {
     let t = now();
 
     // CLIENT1 rests a GTC sell.
-    qf.cmd(&format!("send CLIENT1 D 11=S1|21=1|55=BTC-USD|54=2|60={t}|40=2|38=1.5|44=50000|59=1"));
+    qf.cmd(&format!(
+        "send CLIENT1 D 11=S1|21=1|55=BTC-USD|54=2|60={t}|40=2|38=1.5|44=50000|59=1"
+    ));
     let ack = qf.report("CLIENT1", "S1");
-    ack.check(&[(35, "8"), (20, "0"), (150, "0"), (39, "0"), (55, "BTC-USD"), (54, "2"), (38, "1.5"), (44, "50000"), (14, "0"), (151, "1.5"), (6, "0"), (1, "ACC1"), (59, "1")]);
+    ack.check(&[
+        (35, "8"),
+        (20, "0"),
+        (150, "0"),
+        (39, "0"),
+        (55, "BTC-USD"),
+        (54, "2"),
+        (38, "1.5"),
+        (44, "50000"),
+        (14, "0"),
+        (151, "1.5"),
+        (6, "0"),
+        (1, "ACC1"),
+        (59, "1"),
+    ]);
     let order_id = ack.get(37).unwrap().to_owned();
     assert!(ack.get(17).is_some() && ack.get(60).is_some());
 
     // CLIENT2's IOC buy for 2 fills 1.5; the rest is canceled.
-    qf.cmd(&format!("send CLIENT2 D 11=B1|21=1|55=BTC-USD|54=1|60={t}|40=2|38=2|44=50001|59=3"));
-    qf.report("CLIENT2", "B1").check(&[(150, "0"), (39, "0"), (151, "2"), (14, "0")]);
+    qf.cmd(&format!(
+        "send CLIENT2 D 11=B1|21=1|55=BTC-USD|54=1|60={t}|40=2|38=2|44=50001|59=3"
+    ));
+    qf.report("CLIENT2", "B1")
+        .check(&[(150, "0"), (39, "0"), (151, "2"), (14, "0")]);
     qf.report("CLIENT2", "B1").check(&[
         (150, "1"),
         (39, "1"),
@@ -145,32 +191,82 @@ fn quickfix_initiator_trades_on_the_venue() {
         (38, "2"),
         (44, "50001"),
     ]);
-    qf.report("CLIENT2", "B1").check(&[(150, "4"), (39, "4"), (14, "1.5"), (151, "0")]);
+    qf.report("CLIENT2", "B1")
+        .check(&[(150, "4"), (39, "4"), (14, "1.5"), (151, "0")]);
     let fill = qf.report("CLIENT1", "S1");
-    fill.check(&[(150, "2"), (39, "2"), (32, "1.5"), (31, "50000"), (14, "1.5"), (151, "0"), (6, "50000"), (12, "7.5"), (13, "3"), (37, &order_id)]);
+    fill.check(&[
+        (150, "2"),
+        (39, "2"),
+        (32, "1.5"),
+        (31, "50000"),
+        (14, "1.5"),
+        (151, "0"),
+        (6, "50000"),
+        (12, "7.5"),
+        (13, "3"),
+        (37, &order_id),
+    ]);
 
     // Replace, status and cancel along a ClOrdID chain.
-    qf.cmd(&format!("send CLIENT1 D 11=S2|21=1|55=BTC-USD|54=2|60={t}|40=2|38=1|44=51000|59=1"));
+    qf.cmd(&format!(
+        "send CLIENT1 D 11=S2|21=1|55=BTC-USD|54=2|60={t}|40=2|38=1|44=51000|59=1"
+    ));
     let s2 = qf.report("CLIENT1", "S2");
     let s2_id = s2.get(37).unwrap().to_owned();
-    qf.cmd(&format!("send CLIENT1 G 11=S3|41=S2|21=1|55=BTC-USD|54=2|60={t}|40=2|38=2|44=51500"));
-    qf.report("CLIENT1", "S3").check(&[(150, "5"), (39, "0"), (41, "S2"), (38, "2"), (44, "51500"), (151, "2"), (37, &s2_id)]);
+    qf.cmd(&format!(
+        "send CLIENT1 G 11=S3|41=S2|21=1|55=BTC-USD|54=2|60={t}|40=2|38=2|44=51500"
+    ));
+    qf.report("CLIENT1", "S3").check(&[
+        (150, "5"),
+        (39, "0"),
+        (41, "S2"),
+        (38, "2"),
+        (44, "51500"),
+        (151, "2"),
+        (37, &s2_id),
+    ]);
     qf.cmd("send CLIENT1 H 11=S2|55=BTC-USD|54=2");
-    qf.report("CLIENT1", "S3").check(&[(20, "3"), (150, "0"), (39, "0"), (38, "2"), (151, "2"), (14, "0")]);
-    qf.cmd(&format!("send CLIENT1 F 11=S4|41=S3|55=BTC-USD|54=2|60={t}"));
-    qf.report("CLIENT1", "S4").check(&[(150, "4"), (39, "4"), (41, "S3"), (151, "0"), (37, &s2_id)]);
+    qf.report("CLIENT1", "S3").check(&[
+        (20, "3"),
+        (150, "0"),
+        (39, "0"),
+        (38, "2"),
+        (151, "2"),
+        (14, "0"),
+    ]);
+    qf.cmd(&format!(
+        "send CLIENT1 F 11=S4|41=S3|55=BTC-USD|54=2|60={t}"
+    ));
+    qf.report("CLIENT1", "S4").check(&[
+        (150, "4"),
+        (39, "4"),
+        (41, "S3"),
+        (151, "0"),
+        (37, &s2_id),
+    ]);
     // A cancel for an order that does not exist: OrderCancelReject.
-    qf.cmd(&format!("send CLIENT1 F 11=S5|41=NOPE|55=BTC-USD|54=2|60={t}"));
-    qf.report("CLIENT1", "S5").check(&[(35, "9"), (37, "NONE"), (39, "8"), (102, "1"), (434, "1")]);
+    qf.cmd(&format!(
+        "send CLIENT1 F 11=S5|41=NOPE|55=BTC-USD|54=2|60={t}"
+    ));
+    qf.report("CLIENT1", "S5")
+        .check(&[(35, "9"), (37, "NONE"), (39, "8"), (102, "1"), (434, "1")]);
 
     qf.cmd("quit");
     let _ = qf.child.wait();
     // QuickFIX found nothing to reject in anything the venue sent.
     while let Ok(line) = qf.lines.try_recv() {
-        assert!(!line.contains("|35=3|"), "QuickFIX rejected a venue message: {line}");
+        assert!(
+            !line.contains("|35=3|"),
+            "QuickFIX rejected a venue message: {line}"
+        );
     }
     for (_, p) in &qf.pending {
-        assert_ne!(p.get(35), Some("3"), "QuickFIX rejected a venue message: {:?}", p.0);
+        assert_ne!(
+            p.get(35),
+            Some("3"),
+            "QuickFIX rejected a venue message: {:?}",
+            p.0
+        );
     }
     v.stop().check_invariants().unwrap();
 }

@@ -22,7 +22,23 @@ fn two_sessions_trade_and_both_sides_get_their_reports() {
 
     order(&mut seller, "S1", "2", "1.5", Some("50000"), "1");
     let ack = report(&mut seller, "S1");
-    assert_fields(&ack, &[(35, "8"), (150, "0"), (39, "0"), (20, "0"), (14, "0"), (151, "1.5"), (38, "1.5"), (44, "50000"), (54, "2"), (55, "BTC-USD"), (1, "ACC1"), (59, "1")]);
+    assert_fields(
+        &ack,
+        &[
+            (35, "8"),
+            (150, "0"),
+            (39, "0"),
+            (20, "0"),
+            (14, "0"),
+            (151, "1.5"),
+            (38, "1.5"),
+            (44, "50000"),
+            (54, "2"),
+            (55, "BTC-USD"),
+            (1, "ACC1"),
+            (59, "1"),
+        ],
+    );
     assert!(ack.get(37).is_some() && ack.get(17).is_some() && ack.get(60).is_some());
 
     // An IOC buy for 2 at 50001 fills 1.5 at the resting price; the rest is canceled.
@@ -32,16 +48,45 @@ fn two_sessions_trade_and_both_sides_get_their_reports() {
     let b_fill = report(&mut buyer, "B1");
     assert_fields(
         &b_fill,
-        &[(150, "1"), (39, "1"), (32, "1.5"), (31, "50000"), (14, "1.5"), (151, "0.5"), (6, "50000"), (12, "18.75"), (13, "3")],
+        &[
+            (150, "1"),
+            (39, "1"),
+            (32, "1.5"),
+            (31, "50000"),
+            (14, "1.5"),
+            (151, "0.5"),
+            (6, "50000"),
+            (12, "18.75"),
+            (13, "3"),
+        ],
     );
     let b_cxl = report(&mut buyer, "B1");
     assert_fields(&b_cxl, &[(150, "4"), (39, "4"), (14, "1.5"), (151, "0")]);
 
     // The passive side hears of its fill too, with the maker fee.
     let s_fill = report(&mut seller, "S1");
-    assert_fields(&s_fill, &[(150, "2"), (39, "2"), (32, "1.5"), (31, "50000"), (14, "1.5"), (151, "0"), (6, "50000"), (12, "7.5"), (13, "3")]);
+    assert_fields(
+        &s_fill,
+        &[
+            (150, "2"),
+            (39, "2"),
+            (32, "1.5"),
+            (31, "50000"),
+            (14, "1.5"),
+            (151, "0"),
+            (6, "50000"),
+            (12, "7.5"),
+            (13, "3"),
+        ],
+    );
     // ExecIDs are unique venue-wide.
-    let ids = [ack.get(17), b_ack.get(17), b_fill.get(17), b_cxl.get(17), s_fill.get(17)];
+    let ids = [
+        ack.get(17),
+        b_ack.get(17),
+        b_fill.get(17),
+        b_cxl.get(17),
+        s_fill.get(17),
+    ];
     for (i, a) in ids.iter().enumerate() {
         for b in &ids[i + 1..] {
             assert_ne!(a, b);
@@ -69,34 +114,111 @@ fn cancel_replace_and_status_follow_the_clordid_chain() {
     let order_id = ack.get(37).unwrap().to_owned();
 
     let t = now();
-    c.send("G", &[(11, "A2"), (41, "A1"), (21, "1"), (55, "BTC-USD"), (54, "1"), (60, &t), (40, "2"), (38, "3"), (44, "101")]).unwrap();
+    c.send(
+        "G",
+        &[
+            (11, "A2"),
+            (41, "A1"),
+            (21, "1"),
+            (55, "BTC-USD"),
+            (54, "1"),
+            (60, &t),
+            (40, "2"),
+            (38, "3"),
+            (44, "101"),
+        ],
+    )
+    .unwrap();
     let rep = report(&mut c, "A2");
-    assert_fields(&rep, &[(35, "8"), (150, "5"), (39, "0"), (41, "A1"), (38, "3"), (44, "101"), (151, "3"), (37, &order_id)]);
+    assert_fields(
+        &rep,
+        &[
+            (35, "8"),
+            (150, "5"),
+            (39, "0"),
+            (41, "A1"),
+            (38, "3"),
+            (44, "101"),
+            (151, "3"),
+            (37, &order_id),
+        ],
+    );
 
     // Replacing from a ClOrdID that is no longer the latest is refused.
-    c.send("G", &[(11, "A3"), (41, "A1"), (21, "1"), (55, "BTC-USD"), (54, "1"), (60, &t), (40, "2"), (38, "4"), (44, "101")]).unwrap();
+    c.send(
+        "G",
+        &[
+            (11, "A3"),
+            (41, "A1"),
+            (21, "1"),
+            (55, "BTC-USD"),
+            (54, "1"),
+            (60, &t),
+            (40, "2"),
+            (38, "4"),
+            (44, "101"),
+        ],
+    )
+    .unwrap();
     let rej = report(&mut c, "A3");
     assert_fields(&rej, &[(35, "9"), (434, "2"), (41, "A1"), (37, &order_id)]);
 
     // Status by the first ClOrdID of the chain answers with the latest.
-    c.send("H", &[(11, "A1"), (55, "BTC-USD"), (54, "1")]).unwrap();
+    c.send("H", &[(11, "A1"), (55, "BTC-USD"), (54, "1")])
+        .unwrap();
     let st = c.expect(WAIT, |m| m.get(20) == Some("3")).unwrap();
-    assert_fields(&st, &[(150, "0"), (39, "0"), (11, "A2"), (38, "3"), (151, "3"), (14, "0"), (37, &order_id)]);
+    assert_fields(
+        &st,
+        &[
+            (150, "0"),
+            (39, "0"),
+            (11, "A2"),
+            (38, "3"),
+            (151, "3"),
+            (14, "0"),
+            (37, &order_id),
+        ],
+    );
 
-    c.send("F", &[(11, "A4"), (41, "A2"), (55, "BTC-USD"), (54, "1"), (60, &t)]).unwrap();
+    c.send(
+        "F",
+        &[(11, "A4"), (41, "A2"), (55, "BTC-USD"), (54, "1"), (60, &t)],
+    )
+    .unwrap();
     let cxl = report(&mut c, "A4");
-    assert_fields(&cxl, &[(35, "8"), (150, "4"), (39, "4"), (41, "A2"), (151, "0")]);
+    assert_fields(
+        &cxl,
+        &[(35, "8"), (150, "4"), (39, "4"), (41, "A2"), (151, "0")],
+    );
 
     // Too late: the order is done.
-    c.send("F", &[(11, "A5"), (41, "A4"), (55, "BTC-USD"), (54, "1"), (60, &t)]).unwrap();
+    c.send(
+        "F",
+        &[(11, "A5"), (41, "A4"), (55, "BTC-USD"), (54, "1"), (60, &t)],
+    )
+    .unwrap();
     let late = report(&mut c, "A5");
     assert_fields(&late, &[(35, "9"), (434, "1"), (102, "0"), (39, "4")]);
     // Unknown order.
-    c.send("F", &[(11, "A6"), (41, "NOPE"), (55, "BTC-USD"), (54, "1"), (60, &t)]).unwrap();
+    c.send(
+        "F",
+        &[
+            (11, "A6"),
+            (41, "NOPE"),
+            (55, "BTC-USD"),
+            (54, "1"),
+            (60, &t),
+        ],
+    )
+    .unwrap();
     let unknown = report(&mut c, "A6");
-    assert_fields(&unknown, &[(35, "9"), (37, "NONE"), (39, "8"), (102, "1"), (434, "1")]);
+    assert_fields(
+        &unknown,
+        &[(35, "9"), (37, "NONE"), (39, "8"), (102, "1"), (434, "1")],
+    );
     // Status of an unknown order.
-    c.send("H", &[(11, "ZZ"), (55, "BTC-USD"), (54, "1")]).unwrap();
+    c.send("H", &[(11, "ZZ"), (55, "BTC-USD"), (54, "1")])
+        .unwrap();
     let st = report(&mut c, "ZZ");
     assert_fields(&st, &[(20, "3"), (39, "8"), (58, "Unknown order")]);
     v.stop().check_invariants().unwrap();
@@ -109,11 +231,56 @@ fn refusals_carry_ordrejreason_and_text() {
     let mut c = v.client(1);
     let t = now();
     let cases: &[(&str, Vec<(u32, &str)>, &str)] = &[
-        ("R1", vec![(55, "DOGE-USD"), (54, "1"), (40, "2"), (38, "1"), (44, "1")], "1"),
-        ("R2", vec![(55, "BTC-USD"), (54, "1"), (40, "2"), (38, "1"), (44, "100.001")], "0"),
-        ("R3", vec![(55, "BTC-USD"), (54, "1"), (40, "2"), (38, "0.00001"), (44, "100")], "0"),
-        ("R4", vec![(55, "BTC-USD"), (54, "1"), (40, "2"), (38, "900"), (44, "50000")], "3"),
-        ("R5", vec![(55, "BTC-USD"), (54, "1"), (40, "2"), (38, "1"), (44, "100"), (1, "ACC2")], "0"),
+        (
+            "R1",
+            vec![(55, "DOGE-USD"), (54, "1"), (40, "2"), (38, "1"), (44, "1")],
+            "1",
+        ),
+        (
+            "R2",
+            vec![
+                (55, "BTC-USD"),
+                (54, "1"),
+                (40, "2"),
+                (38, "1"),
+                (44, "100.001"),
+            ],
+            "0",
+        ),
+        (
+            "R3",
+            vec![
+                (55, "BTC-USD"),
+                (54, "1"),
+                (40, "2"),
+                (38, "0.00001"),
+                (44, "100"),
+            ],
+            "0",
+        ),
+        (
+            "R4",
+            vec![
+                (55, "BTC-USD"),
+                (54, "1"),
+                (40, "2"),
+                (38, "900"),
+                (44, "50000"),
+            ],
+            "3",
+        ),
+        (
+            "R5",
+            vec![
+                (55, "BTC-USD"),
+                (54, "1"),
+                (40, "2"),
+                (38, "1"),
+                (44, "100"),
+                (1, "ACC2"),
+            ],
+            "0",
+        ),
     ];
     for (cl, fields, reason) in cases {
         let mut f: Vec<(u32, &str)> = vec![(11, cl), (21, "1"), (60, &t)];
@@ -128,10 +295,24 @@ fn refusals_carry_ordrejreason_and_text() {
     let dup = report(&mut c, "R1");
     assert_fields(&dup, &[(39, "8"), (103, "6")]);
     // A side the venue does not trade is refused by the gateway.
-    c.send("D", &[(11, "R6"), (21, "1"), (55, "BTC-USD"), (54, "5"), (60, &t), (40, "2"), (38, "1"), (44, "100")]).unwrap();
+    c.send(
+        "D",
+        &[
+            (11, "R6"),
+            (21, "1"),
+            (55, "BTC-USD"),
+            (54, "5"),
+            (60, &t),
+            (40, "2"),
+            (38, "1"),
+            (44, "100"),
+        ],
+    )
+    .unwrap();
     assert_fields(&report(&mut c, "R6"), &[(39, "8"), (150, "8")]);
     // Unsupported message types get a BusinessMessageReject.
-    c.send("E", &[(66, "L1"), (394, "3"), (68, "0"), (73, "0")]).unwrap();
+    c.send("E", &[(66, "L1"), (394, "3"), (68, "0"), (73, "0")])
+        .unwrap();
     let bmr = c.expect(WAIT, |m| m.msg_type() == "j").unwrap();
     assert_fields(&bmr, &[(380, "3"), (372, "E")]);
     v.stop().check_invariants().unwrap();
@@ -147,7 +328,10 @@ fn fok_that_cannot_fill_is_canceled_without_fills() {
     report(&mut s, "S1");
     order(&mut b, "F1", "1", "2", Some("100"), "4");
     assert_fields(&report(&mut b, "F1"), &[(150, "0")]);
-    assert_fields(&report(&mut b, "F1"), &[(150, "4"), (39, "4"), (14, "0"), (151, "0")]);
+    assert_fields(
+        &report(&mut b, "F1"),
+        &[(150, "4"), (39, "4"), (14, "0"), (151, "0")],
+    );
     let engine = v.stop();
     assert_eq!(engine.balance("ACC2", "BTC"), Some(d("100")));
 }
@@ -172,10 +356,20 @@ fn passive_side_offline_gets_its_fill_by_resend_after_logon() {
     let mut seller = examples::FixClient::connect(v.addr, "CLIENT1", "VENUE").unwrap();
     seller.next_out = next_out;
     let logon = seller.logon(30, false).unwrap();
-    assert!(logon.seq() > last_seen, "logon {} should show a gap after {}", logon.seq(), last_seen);
-    seller.send("2", &[(7, &last_seen.to_string()), (16, "0")]).unwrap();
+    assert!(
+        logon.seq() > last_seen,
+        "logon {} should show a gap after {}",
+        logon.seq(),
+        last_seen
+    );
+    seller
+        .send("2", &[(7, &last_seen.to_string()), (16, "0")])
+        .unwrap();
     let fill = seller.expect(WAIT, |m| m.msg_type() == "8").unwrap();
-    assert_fields(&fill, &[(43, "Y"), (11, "S1"), (150, "2"), (32, "1"), (31, "100")]);
+    assert_fields(
+        &fill,
+        &[(43, "Y"), (11, "S1"), (150, "2"), (32, "1"), (31, "100")],
+    );
     assert!(fill.get(122).is_some());
     v.stop().check_invariants().unwrap();
 }
@@ -198,7 +392,11 @@ fn restart_mid_day_keeps_open_orders_and_sequence_numbers() {
     let mut c = examples::FixClient::connect(v.addr, "CLIENT1", "VENUE").unwrap();
     c.next_out = out;
     let logon = c.logon(30, false).unwrap();
-    assert_eq!(logon.seq(), inn, "outbound sequence numbers continue after a restart");
+    assert_eq!(
+        logon.seq(),
+        inn,
+        "outbound sequence numbers continue after a restart"
+    );
     let mut b = v.client(2);
     order(&mut b, "B1", "1", "2", Some("201"), "3");
     report(&mut b, "B1");
@@ -221,7 +419,8 @@ fn many_sessions_fire_ioc_orders_each_answered_exactly_once() {
     let threads: Vec<_> = (1..=SESSIONS)
         .map(|n| {
             std::thread::spawn(move || {
-                let mut c = examples::FixClient::connect(addr, &format!("CLIENT{n}"), "VENUE").unwrap();
+                let mut c =
+                    examples::FixClient::connect(addr, &format!("CLIENT{n}"), "VENUE").unwrap();
                 c.logon(30, false).unwrap();
                 let side = if n % 2 == 0 { "1" } else { "2" };
                 // Odd sessions rest GTC sells, even ones fire IOC buys at them.
@@ -229,7 +428,20 @@ fn many_sessions_fire_ioc_orders_each_answered_exactly_once() {
                 let t = now();
                 for i in 0..ORDERS {
                     let cl = format!("C{n}-{i}");
-                    c.encode("D", &[(11, &cl), (21, "1"), (55, "BTC-USD"), (54, side), (60, &t), (40, "2"), (38, "0.1"), (44, "100"), (59, tif)]);
+                    c.encode(
+                        "D",
+                        &[
+                            (11, &cl),
+                            (21, "1"),
+                            (55, "BTC-USD"),
+                            (54, side),
+                            (60, &t),
+                            (40, "2"),
+                            (38, "0.1"),
+                            (44, "100"),
+                            (59, tif),
+                        ],
+                    );
                 }
                 c.flush().unwrap();
                 // Every ClOrdID gets exactly one first answer (New or Rejected),
@@ -237,14 +449,23 @@ fn many_sessions_fire_ioc_orders_each_answered_exactly_once() {
                 let mut firsts = std::collections::HashMap::new();
                 let mut done = std::collections::HashSet::new();
                 let deadline = std::time::Instant::now() + Duration::from_secs(20);
-                while std::time::Instant::now() < deadline && (firsts.len() < ORDERS || (tif == "3" && done.len() < ORDERS)) {
-                    let Some(m) = c.recv(Duration::from_millis(500)).unwrap() else { continue };
+                while std::time::Instant::now() < deadline
+                    && (firsts.len() < ORDERS || (tif == "3" && done.len() < ORDERS))
+                {
+                    let Some(m) = c.recv(Duration::from_millis(500)).unwrap() else {
+                        continue;
+                    };
                     if m.msg_type() != "8" {
                         continue;
                     }
                     let cl = m.get(11).unwrap().to_owned();
                     if matches!(m.get(150), Some("0") | Some("8")) {
-                        assert!(firsts.insert(cl.clone(), m.get(150).unwrap().to_owned()).is_none(), "{cl} acked twice");
+                        assert!(
+                            firsts
+                                .insert(cl.clone(), m.get(150).unwrap().to_owned())
+                                .is_none(),
+                            "{cl} acked twice"
+                        );
                     }
                     if matches!(m.get(39), Some("2") | Some("4") | Some("8")) {
                         assert!(done.insert(cl), "done twice");
@@ -261,7 +482,9 @@ fn many_sessions_fire_ioc_orders_each_answered_exactly_once() {
     engine.check_invariants().unwrap();
     // Conservation: BTC and USD over all accounts plus fees are unchanged.
     let total = |asset: &str| -> Decimal {
-        (1..=SESSIONS).map(|n| engine.balance(&format!("ACC{n}"), asset).unwrap()).sum::<Decimal>()
+        (1..=SESSIONS)
+            .map(|n| engine.balance(&format!("ACC{n}"), asset).unwrap())
+            .sum::<Decimal>()
             + engine.fees_collected(asset).unwrap_or_default()
     };
     assert_eq!(total("BTC"), Decimal::from(100 * SESSIONS as i64));

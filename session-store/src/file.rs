@@ -39,7 +39,11 @@ pub struct FileStoreOptions {
     pub fsync: FsyncPolicy,
     /// Compact the log once superseded records take at least this many bytes
     /// and at least half the file.
-    pub compact_min_dead_bytes: u64,
+    pub compact_min_dead_bytes: u64,    /// Keep records in memory until [`MessageStore::flush`], then write them
+    /// with one `write` call (the session flushes before it sends anything,
+    /// so what a peer received is always in the file). Off: one write per
+    /// record.
+    pub batch_writes: bool,
 }
 
 impl Default for FileStoreOptions {
@@ -47,6 +51,7 @@ impl Default for FileStoreOptions {
         Self {
             fsync: FsyncPolicy::default(),
             compact_min_dead_bytes: 8 << 20,
+            batch_writes: false,
         }
     }
 }
@@ -136,7 +141,19 @@ pub struct FileStore {
     unsynced: u32,
     poisoned: bool,
     buf: Vec<u8>,
+    /// Encoded records not yet written (batch mode), starting at `flushed`.
+    pending: Vec<u8>,
+    /// File length: where `pending` will go.
+    flushed: u64,
     fault: Option<WriteFault>,
+}
+
+impl Drop for FileStore {
+    fn drop(&mut self) {
+        if !self.poisoned {
+            let _ = self.write_pending();
+        }
+    }
 }
 
 impl fmt::Debug for FileStore {
@@ -199,6 +216,7 @@ impl FileStore {
                 .and_then(|()| file.sync_all())
                 .map_err(io_err(&path))?;
         }
+        let flushed = state.end;
         Ok(Self {
             path,
             tmp_path,
@@ -209,6 +227,8 @@ impl FileStore {
             unsynced: 0,
             poisoned: false,
             buf: Vec::with_capacity(4096),
+            pending: Vec::new(),
+            flushed,
             fault: None,
         })
     }
@@ -254,16 +274,43 @@ impl FileStore {
             return Err(Error::Poisoned);
         }
         if self.should_compact() {
+            self.write_pending()?;
             let created = self.state.created;
             self.rewrite(created, true)?;
+            self.flushed = self.state.end;
         }
         self.buf.clear();
         let len = record::encode(rec, &mut self.buf) as u64;
         let offset = self.state.end;
-        self.append_buf()?;
+        if self.opts.batch_writes {
+            self.pending.extend_from_slice(&self.buf);
+        } else {
+            self.append_buf()?;
+            self.flushed = offset + len;
+        }
         self.state
             .apply(rec, offset, len)
             .map_err(|r| self.corrupt(offset, r))
+    }
+
+    /// Writes the batched records, if any, with one `write` call.
+    fn write_pending(&mut self) -> Result<()> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        std::mem::swap(&mut self.buf, &mut self.pending);
+        let end = self.flushed + self.buf.len() as u64;
+        let state_end = self.state.end;
+        // append_buf cuts a failed write back to `state.end`: here, the
+        // flushed length.
+        self.state.end = self.flushed;
+        let res = self.append_buf();
+        self.state.end = state_end;
+        std::mem::swap(&mut self.buf, &mut self.pending);
+        self.pending.clear();
+        res?;
+        self.flushed = end;
+        Ok(())
     }
 
     /// Writes `self.buf` with one `write` call and fsyncs per policy. A
@@ -311,7 +358,13 @@ impl FileStore {
     /// Reads and checks the message frame at `loc`; returns its body.
     fn read_message<'a>(&self, seq: u64, loc: Loc, scratch: &'a mut Vec<u8>) -> Result<&'a [u8]> {
         scratch.resize(loc.len as usize, 0);
-        read_exact_at(&self.file, scratch, loc.offset).map_err(io_err(&self.path))?;
+        if loc.offset >= self.flushed {
+            // Still in the batch.
+            let at = (loc.offset - self.flushed) as usize;
+            scratch.copy_from_slice(&self.pending[at..at + loc.len as usize]);
+        } else {
+            read_exact_at(&self.file, scratch, loc.offset).map_err(io_err(&self.path))?;
+        }
         let Some((len, crc)) = record::parse_header(scratch) else {
             return Err(self.corrupt(loc.offset, "bad frame header"));
         };
@@ -514,14 +567,25 @@ impl MessageStore for FileStore {
         if self.poisoned {
             return Err(Error::Poisoned);
         }
-        self.rewrite(now, false)
+        self.pending.clear();
+        self.rewrite(now, false)?;
+        self.flushed = self.state.end;
+        Ok(())
     }
 
     fn sync(&mut self) -> Result<()> {
         if self.poisoned {
             return Err(Error::Poisoned);
         }
+        self.write_pending()?;
         self.sync_file()
+    }
+
+    fn flush(&mut self) -> Result<()> {
+        if self.poisoned {
+            return Err(Error::Poisoned);
+        }
+        self.write_pending()
     }
 }
 

@@ -168,6 +168,12 @@ pub trait MessageStore: Send {
     /// Makes every change so far durable against a machine crash, whatever
     /// the fsync policy.
     fn sync(&mut self) -> Result<()>;
+    /// Writes changes held back by a batching store (see
+    /// `FileStoreOptions::batch_writes`) to the file: after this, they
+    /// survive a process crash. Other stores have nothing to do.
+    fn flush(&mut self) -> Result<()> {
+        Ok(())
+    }
 }
 
 impl<S: MessageStore + ?Sized> MessageStore for Box<S> {
@@ -203,6 +209,9 @@ impl<S: MessageStore + ?Sized> MessageStore for Box<S> {
     }
     fn sync(&mut self) -> Result<()> {
         (**self).sync()
+    }
+    fn flush(&mut self) -> Result<()> {
+        (**self).flush()
     }
 }
 
@@ -296,5 +305,8 @@ impl MessageStore for AnyStore {
     }
     fn sync(&mut self) -> Result<()> {
         delegate!(self, s => s.sync())
+    }
+    fn flush(&mut self) -> Result<()> {
+        delegate!(self, s => s.flush())
     }
 }

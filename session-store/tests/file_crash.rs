@@ -266,6 +266,7 @@ fn compaction_bounds_the_log_and_keeps_state() {
     let opts = FileStoreOptions {
         fsync: FsyncPolicy::Never,
         compact_min_dead_bytes: 4096,
+        batch_writes: false,
     };
     let mut s = FileStore::open_with(dir.path(), KEY, t(0), opts.clone()).unwrap();
     let mut model = MemoryStore::new(t(0));
@@ -363,6 +364,7 @@ proptest! {
         let opts = FileStoreOptions {
             fsync: FsyncPolicy::EveryN(std::num::NonZeroU32::new(2).unwrap()),
             compact_min_dead_bytes: compact,
+            batch_writes: compact % 2 == 0,
         };
         let mut file = FileStore::open_with(dir.path(), KEY, t(0), opts.clone()).unwrap();
         let mut model = MemoryStore::new(t(0));

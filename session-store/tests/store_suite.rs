@@ -345,6 +345,23 @@ suite!(
     FileRig::new(FileStoreOptions {
         fsync: FsyncPolicy::EveryN(NonZeroU32::new(3).unwrap()),
         compact_min_dead_bytes: 0,
+        batch_writes: false,
+    })
+);
+suite!(
+    file_batched_compacting,
+    FileRig::new(FileStoreOptions {
+        fsync: FsyncPolicy::Never,
+        compact_min_dead_bytes: 0,
+        batch_writes: true,
+    })
+);
+suite!(
+    file_batched,
+    FileRig::new(FileStoreOptions {
+        fsync: FsyncPolicy::EveryWrite,
+        batch_writes: true,
+        ..FileStoreOptions::default()
     })
 );
 suite!(

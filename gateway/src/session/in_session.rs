@@ -11,7 +11,13 @@ use crate::app::{AppAction, Application};
 impl Session {
     /// One message after Logon. `queued` is true when it comes from the
     /// stash of early messages, which the caller then keeps draining.
-    pub(super) fn process(&mut self, msg: &Message, now: DateTime<Utc>, app: &mut dyn Application, queued: bool) {
+    pub(super) fn process(
+        &mut self,
+        msg: &Message,
+        now: DateTime<Utc>,
+        app: &mut dyn Application,
+        queued: bool,
+    ) {
         let msg_type = msg.msg_type();
         if msg.get(tags::BEGIN_STRING) != Some(self.cfg.id.begin_string.as_bytes()) {
             if msg_type == b"5" {
@@ -65,17 +71,34 @@ impl Session {
 
     /// QuickFIX's `verify`: false if the message must not be acted on (and
     /// whatever it called for was done).
-    pub(super) fn verify(&mut self, msg: &Message, now: DateTime<Utc>, check_too_high: bool, check_too_low: bool) -> bool {
-        if self.cfg.check_latency && validate::check_sending_time(msg, now, self.cfg.max_latency).is_err() {
-            let rej = fix_codec::SessionReject::new(fix_codec::SessionRejectReason::SendingTimeAccuracyProblem, None);
+    pub(super) fn verify(
+        &mut self,
+        msg: &Message,
+        now: DateTime<Utc>,
+        check_too_high: bool,
+        check_too_low: bool,
+    ) -> bool {
+        if self.cfg.check_latency
+            && validate::check_sending_time(msg, now, self.cfg.max_latency).is_err()
+        {
+            let rej = fix_codec::SessionReject::new(
+                fix_codec::SessionRejectReason::SendingTimeAccuracyProblem,
+                None,
+            );
             self.send_reject(msg, &rej, now);
             self.send_logout(None, now);
             return false;
         }
         if self.cfg.check_comp_id
-            && validate::check_comp_ids(msg, &self.cfg.id.sender_comp_id, &self.cfg.id.target_comp_id).is_err()
+            && validate::check_comp_ids(
+                msg,
+                &self.cfg.id.sender_comp_id,
+                &self.cfg.id.target_comp_id,
+            )
+            .is_err()
         {
-            let rej = fix_codec::SessionReject::new(fix_codec::SessionRejectReason::CompIdProblem, None);
+            let rej =
+                fix_codec::SessionReject::new(fix_codec::SessionRejectReason::CompIdProblem, None);
             self.send_reject(msg, &rej, now);
             self.send_logout(None, now);
             return false;
@@ -129,7 +152,10 @@ impl Session {
         if msg.msg_type() == b"4" {
             return;
         }
-        match (msg.get_timestamp(tags::ORIG_SENDING_TIME), msg.get_timestamp(tags::SENDING_TIME)) {
+        match (
+            msg.get_timestamp(tags::ORIG_SENDING_TIME),
+            msg.get_timestamp(tags::SENDING_TIME),
+        ) {
             (None, _) => {
                 let rej = fix_codec::SessionReject::new(
                     fix_codec::SessionRejectReason::RequiredTagMissing,
@@ -138,8 +164,10 @@ impl Session {
                 self.send_reject(msg, &rej, now);
             }
             (Some(orig), Some(sent)) if orig > sent => {
-                let rej =
-                    fix_codec::SessionReject::new(fix_codec::SessionRejectReason::SendingTimeAccuracyProblem, None);
+                let rej = fix_codec::SessionReject::new(
+                    fix_codec::SessionRejectReason::SendingTimeAccuracyProblem,
+                    None,
+                );
                 self.send_reject(msg, &rej, now);
                 self.send_logout(None, now);
             }
@@ -153,12 +181,17 @@ impl Session {
         if !self.verify(msg, now, gap_fill, gap_fill) {
             return;
         }
-        let Some(new_seq_no) = msg.get_u64(tags::NEW_SEQ_NO) else { return };
+        let Some(new_seq_no) = msg.get_u64(tags::NEW_SEQ_NO) else {
+            return;
+        };
         let expected = self.store.next_target_seq();
         if new_seq_no > expected {
             self.set_target(new_seq_no);
         } else if new_seq_no < expected {
-            let rej = fix_codec::SessionReject::new(fix_codec::SessionRejectReason::ValueIsIncorrect, None);
+            let rej = fix_codec::SessionReject::new(
+                fix_codec::SessionRejectReason::ValueIsIncorrect,
+                None,
+            );
             self.send_reject(msg, &rej, now);
         }
     }
@@ -213,8 +246,12 @@ impl Session {
                 }
                 c.queue.pop_first();
             }
-            let Some(frame) = c.queue.remove(&expected) else { return };
-            let Ok(msg) = Message::decode_with(&frame, Some(&self.dict.clone()), Vec::new()) else { return };
+            let Some(frame) = c.queue.remove(&expected) else {
+                return;
+            };
+            let Ok(msg) = Message::decode_with(&frame, Some(&self.dict.clone()), Vec::new()) else {
+                return;
+            };
             tracing::debug!(seq = expected, "processing queued message");
             match msg.msg_type() {
                 b"A" | b"2" => self.incr_target(),

@@ -9,14 +9,23 @@ use super::Session;
 use crate::app::Application;
 
 impl Session {
-    pub(super) fn handle_logon(&mut self, msg: &Message, now: DateTime<Utc>, app: &mut dyn Application) {
+    pub(super) fn handle_logon(
+        &mut self,
+        msg: &Message,
+        now: DateTime<Utc>,
+        app: &mut dyn Application,
+    ) {
         if let Err(why) = self.check_logon(msg, now) {
             tracing::warn!(session = %self.cfg.id, why, "logon refused; disconnecting");
             self.disconnect = true;
             return;
         }
         // A new session period (trading day) starts with fresh numbers.
-        if self.cfg.schedule.needs_reset(self.store.creation_time(), now) {
+        if self
+            .cfg
+            .schedule
+            .needs_reset(self.store.creation_time(), now)
+        {
             tracing::info!(session = %self.cfg.id, "new session period: resetting sequence numbers");
             self.reset_store(now);
         }
@@ -41,7 +50,8 @@ impl Session {
             c.last_received = now;
         }
         self.send_admin(b"A", now, |b| {
-            b.int(tags::ENCRYPT_METHOD, 0).int(tags::HEART_BT_INT, heart_bt_int);
+            b.int(tags::ENCRYPT_METHOD, 0)
+                .int(tags::HEART_BT_INT, heart_bt_int);
             if reset_requested {
                 b.bool(tags::RESET_SEQ_NUM_FLAG, true);
             }
@@ -68,11 +78,18 @@ impl Session {
             return Err("Logon fails validation");
         }
         if self.cfg.check_comp_id
-            && validate::check_comp_ids(msg, &self.cfg.id.sender_comp_id, &self.cfg.id.target_comp_id).is_err()
+            && validate::check_comp_ids(
+                msg,
+                &self.cfg.id.sender_comp_id,
+                &self.cfg.id.target_comp_id,
+            )
+            .is_err()
         {
             return Err("CompID problem");
         }
-        if self.cfg.check_latency && validate::check_sending_time(msg, now, self.cfg.max_latency).is_err() {
+        if self.cfg.check_latency
+            && validate::check_sending_time(msg, now, self.cfg.max_latency).is_err()
+        {
             return Err("SendingTime accuracy problem");
         }
         if msg.get_int(tags::HEART_BT_INT).is_none_or(|h| h < 0) {

@@ -37,7 +37,9 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use chrono::{DateTime, Duration, Utc};
-use fix_codec::{dictionary::Dictionary, framer::Garbled, Field, Message, MessageBuilder, ValidationOptions};
+use fix_codec::{
+    dictionary::Dictionary, framer::Garbled, Field, Message, MessageBuilder, ValidationOptions,
+};
 use session_store::MessageStore;
 
 use crate::app::{Application, Outgoing};
@@ -210,14 +212,33 @@ impl Session {
         }
     }
 
-    /// Bytes to write, in order. Empties the output.
+    /// Bytes to write, in order, once the store has them. Empties the
+    /// output.
     pub fn take_output(&mut self) -> Vec<u8> {
+        self.flush_store();
+        if self.store_failed {
+            self.out.clear();
+        }
         std::mem::take(&mut self.out)
     }
 
-    /// Appends the bytes to write to `buf` and empties the output.
+    /// Appends the bytes to write to `buf` and empties the output. The
+    /// store is flushed first: nothing leaves before it is recorded.
     pub fn drain_output_into(&mut self, buf: &mut Vec<u8>) {
+        self.flush_store();
+        if self.store_failed {
+            self.out.clear();
+            return;
+        }
         buf.append(&mut self.out);
+    }
+
+    /// Writes what a batching store holds back (see `take_output`, which
+    /// does it too).
+    pub fn flush_store(&mut self) {
+        if let Err(e) = self.store.flush() {
+            self.store_error(e);
+        }
     }
 
     pub fn has_output(&self) -> bool {
@@ -265,7 +286,9 @@ impl Session {
     /// Sends an application message now if logged on; otherwise stores it
     /// under the next sequence number for resend after the next Logon.
     pub fn send_app(&mut self, msg: &Outgoing, now: DateTime<Utc>) -> u64 {
-        self.send_app_with(&msg.msg_type, &msg.header, now, |b| outbound::append_encoded(b, &msg.body))
+        self.send_app_with(&msg.msg_type, &msg.header, now, |b| {
+            outbound::append_encoded(b, &msg.body)
+        })
     }
 
     /// As [`Session::send_app`], with the body written by `body`.

@@ -28,7 +28,11 @@ impl Session {
         let mut scratch = Vec::new();
         let dst = if writes { &mut self.out } else { &mut scratch };
         self.builder.finish_into(dst);
-        let bytes = if writes { &self.out[start..] } else { &scratch[..] };
+        let bytes = if writes {
+            &self.out[start..]
+        } else {
+            &scratch[..]
+        };
         let stored = if is_app {
             self.store.save_message_and_incr_next_sender_seq(seq, bytes)
         } else {
@@ -80,7 +84,12 @@ impl Session {
         body(&mut self.builder);
     }
 
-    pub(super) fn send_admin(&mut self, msg_type: &[u8], now: DateTime<Utc>, body: impl FnOnce(&mut MessageBuilder)) {
+    pub(super) fn send_admin(
+        &mut self,
+        msg_type: &[u8],
+        now: DateTime<Utc>,
+        body: impl FnOnce(&mut MessageBuilder),
+    ) {
         self.send(msg_type, &[], now, false, body);
     }
 
@@ -119,7 +128,12 @@ impl Session {
     /// reversed, 45/58/371/372 and 373 for FIX 4.2 reasons; the rejected
     /// message uses up its number if it had the expected one (not Logon or
     /// SequenceReset).
-    pub(super) fn send_reject(&mut self, msg: &Message, reject: &SessionReject, now: DateTime<Utc>) {
+    pub(super) fn send_reject(
+        &mut self,
+        msg: &Message,
+        reject: &SessionReject,
+        now: DateTime<Utc>,
+    ) {
         let seq = msg.get(tags::MSG_SEQ_NUM).filter(|v| !v.is_empty());
         let msg_type = msg.msg_type();
         let route = reverse_route(msg);
@@ -140,14 +154,22 @@ impl Session {
                 b.uint(tags::SESSION_REJECT_REASON, reject.reason.code() as u64);
             }
         });
-        if msg_type != b"A" && msg_type != b"4" && msg.seq_num() == Some(self.store.next_target_seq()) {
+        if msg_type != b"A"
+            && msg_type != b"4"
+            && msg.seq_num() == Some(self.store.next_target_seq())
+        {
             self.incr_target();
         }
     }
 
     /// BusinessMessageReject(j), an application message; it uses up the
     /// rejected message's number.
-    pub(super) fn send_business_reject(&mut self, msg: &Message, rej: &crate::app::BusinessReject, now: DateTime<Utc>) {
+    pub(super) fn send_business_reject(
+        &mut self,
+        msg: &Message,
+        rej: &crate::app::BusinessReject,
+        now: DateTime<Utc>,
+    ) {
         let seq = msg.get(tags::MSG_SEQ_NUM).unwrap_or_default().to_vec();
         let msg_type = msg.msg_type().to_vec();
         self.incr_target();
@@ -166,9 +188,13 @@ impl Session {
     pub(super) fn send_gap_fill(&mut self, begin: u64, new_seq_no: u64, now: DateTime<Utc>) {
         let mut ts = Vec::with_capacity(21);
         value::write_utc_timestamp_millis(&mut ts, &now);
-        let extra = [(tags::POSS_DUP_FLAG as i32, b"Y".to_vec()), (tags::ORIG_SENDING_TIME as i32, ts)];
+        let extra = [
+            (tags::POSS_DUP_FLAG as i32, b"Y".to_vec()),
+            (tags::ORIG_SENDING_TIME as i32, ts),
+        ];
         self.build(b"4", begin, &extra, now, |b| {
-            b.uint(tags::NEW_SEQ_NO, new_seq_no).bool(tags::GAP_FILL_FLAG, true);
+            b.uint(tags::NEW_SEQ_NO, new_seq_no)
+                .bool(tags::GAP_FILL_FLAG, true);
         });
         self.builder.finish_into(&mut self.out);
         self.stats.messages_out += 1;
@@ -199,13 +225,20 @@ pub(super) fn reverse_route(msg: &Message) -> Vec<(i32, Vec<u8>)> {
     ];
     PAIRS
         .iter()
-        .filter_map(|&(from, to)| msg.get(from).filter(|v| !v.is_empty()).map(|v| (to as i32, v.to_vec())))
+        .filter_map(|&(from, to)| {
+            msg.get(from)
+                .filter(|v| !v.is_empty())
+                .map(|v| (to as i32, v.to_vec()))
+        })
         .collect()
 }
 
 /// Appends pre-encoded `tag=value SOH` fields to a builder.
 pub(crate) fn append_encoded(b: &mut MessageBuilder, body: &[u8]) {
-    for field in body.split(|&c| c == fix_codec::SOH).filter(|f| !f.is_empty()) {
+    for field in body
+        .split(|&c| c == fix_codec::SOH)
+        .filter(|f| !f.is_empty())
+    {
         let eq = field.iter().position(|&c| c == b'=').unwrap_or(field.len());
         let tag = value::parse_int(&field[..eq]).unwrap_or(0) as i32;
         b.raw_signed(tag, field.get(eq + 1..).unwrap_or_default());

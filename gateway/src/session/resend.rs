@@ -27,7 +27,11 @@ impl Session {
     /// last sent).
     pub(super) fn resend_range(&mut self, begin: u64, end: u64, now: DateTime<Utc>) {
         let last_sent = self.store.next_sender_seq().saturating_sub(1);
-        let end = if end == 0 || end > last_sent { last_sent } else { end };
+        let end = if end == 0 || end > last_sent {
+            last_sent
+        } else {
+            end
+        };
         tracing::info!(session = %self.cfg.id, begin, end, "resending");
         if begin > end {
             // Nothing was sent in that range: move the peer past it.

@@ -9,11 +9,14 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use chrono::Utc;
-use engine::{Cancel, Command, EngineHandle, NewOrder, OrdType, OwnerId, Replace, Side, StatusQuery, SubmitError, Tif};
+use engine::{
+    Cancel, Command, EngineHandle, NewOrder, OrdType, OwnerId, Replace, Side, StatusQuery,
+    SubmitError, Tif,
+};
 use fix_codec::dictionary::Dictionary;
 use fix_codec::messages::{
-    status, ExecutionReport, FieldError, FixMessage, NewOrderSingle, OrderCancelReject, OrderCancelReplaceRequest,
-    OrderCancelRequest, OrderStatusRequest,
+    status, ExecutionReport, FieldError, FixMessage, NewOrderSingle, OrderCancelReject,
+    OrderCancelReplaceRequest, OrderCancelRequest, OrderStatusRequest,
 };
 use fix_codec::{tags, Message, MessageBuilder};
 
@@ -28,11 +31,17 @@ pub struct VenueApp {
     pub engine: EngineHandle,
     /// Interned so that commands share one allocation per symbol.
     symbols: std::collections::HashMap<String, Arc<str>>,
+    submitted: bool,
 }
 
 impl VenueApp {
     pub fn new(owner: OwnerId, engine: EngineHandle) -> Self {
-        VenueApp { owner, engine, symbols: Default::default() }
+        VenueApp {
+            owner,
+            engine,
+            symbols: Default::default(),
+            submitted: false,
+        }
     }
 
     fn symbol(&mut self, s: &str) -> Arc<str> {
@@ -46,13 +55,15 @@ impl VenueApp {
         a
     }
 
-    fn submit(&self, cmd: Command) -> Result<(), String> {
+    fn submit(&mut self, cmd: Command) -> Result<(), String> {
+        self.submitted = true;
         match self.engine.submit(self.owner.0 as u64, cmd) {
             Ok(()) => Ok(()),
             // Back-pressure: wait for the engine rather than refuse.
-            Err(SubmitError::Full(cmd)) => {
-                self.engine.submit_wait(self.owner.0 as u64, cmd).map_err(|_| "Venue is shutting down".to_string())
-            }
+            Err(SubmitError::Full(cmd)) => self
+                .engine
+                .submit_wait(self.owner.0 as u64, cmd)
+                .map_err(|_| "Venue is shutting down".to_string()),
             Err(SubmitError::Closed(_)) => Err("Venue is shutting down".into()),
         }
     }
@@ -63,7 +74,9 @@ impl VenueApp {
             Err(e) => return field_problem(msg, e),
         };
         let refuse = |text: &str| AppAction::Reply(vec![order_reject(&o, text)]);
-        let Some(side) = fix_side(o.side) else { return refuse("Side must be 1 (buy) or 2 (sell)") };
+        let Some(side) = fix_side(o.side) else {
+            return refuse("Side must be 1 (buy) or 2 (sell)");
+        };
         let ord_type = match o.ord_type {
             b'1' => OrdType::Market,
             b'2' => OrdType::Limit,
@@ -76,7 +89,9 @@ impl VenueApp {
             Some(b'4') => Tif::Fok,
             Some(_) => return refuse("TimeInForce must be 0 (day), 1 (GTC), 3 (IOC) or 4 (FOK)"),
         };
-        let Some(qty) = o.order_qty else { return refuse("OrderQty(38) is required") };
+        let Some(qty) = o.order_qty else {
+            return refuse("OrderQty(38) is required");
+        };
         let cmd = Command::New(NewOrder {
             owner: self.owner,
             cl_ord_id: Arc::from(o.cl_ord_id),
@@ -99,8 +114,17 @@ impl VenueApp {
             Ok(c) => c,
             Err(e) => return field_problem(msg, e),
         };
-        let refuse = |text: &str| AppAction::Reply(vec![cancel_reject(c.cl_ord_id, c.orig_cl_ord_id, b'1', text)]);
-        let Some(side) = fix_side(c.side) else { return refuse("Side must be 1 (buy) or 2 (sell)") };
+        let refuse = |text: &str| {
+            AppAction::Reply(vec![cancel_reject(
+                c.cl_ord_id,
+                c.orig_cl_ord_id,
+                b'1',
+                text,
+            )])
+        };
+        let Some(side) = fix_side(c.side) else {
+            return refuse("Side must be 1 (buy) or 2 (sell)");
+        };
         let cmd = Command::Cancel(Cancel {
             owner: self.owner,
             cl_ord_id: Arc::from(c.cl_ord_id),
@@ -119,9 +143,20 @@ impl VenueApp {
             Ok(r) => r,
             Err(e) => return field_problem(msg, e),
         };
-        let refuse = |text: &str| AppAction::Reply(vec![cancel_reject(r.cl_ord_id, r.orig_cl_ord_id, b'2', text)]);
-        let Some(side) = fix_side(r.side) else { return refuse("Side must be 1 (buy) or 2 (sell)") };
-        let Some(qty) = r.order_qty else { return refuse("OrderQty(38) is required") };
+        let refuse = |text: &str| {
+            AppAction::Reply(vec![cancel_reject(
+                r.cl_ord_id,
+                r.orig_cl_ord_id,
+                b'2',
+                text,
+            )])
+        };
+        let Some(side) = fix_side(r.side) else {
+            return refuse("Side must be 1 (buy) or 2 (sell)");
+        };
+        let Some(qty) = r.order_qty else {
+            return refuse("OrderQty(38) is required");
+        };
         let cmd = Command::Replace(Replace {
             owner: self.owner,
             cl_ord_id: Arc::from(r.cl_ord_id),
@@ -146,7 +181,11 @@ impl VenueApp {
         if q.cl_ord_id.is_none() && order_id.is_none() {
             return AppAction::Reply(vec![outgoing(b"8", |b| unknown_status(&q, b))]);
         }
-        let cmd = Command::Status(StatusQuery { owner: self.owner, cl_ord_id: q.cl_ord_id.map(Arc::from), order_id });
+        let cmd = Command::Status(StatusQuery {
+            owner: self.owner,
+            cl_ord_id: q.cl_ord_id.map(Arc::from),
+            order_id,
+        });
         match self.submit(cmd) {
             Ok(()) => AppAction::Accepted,
             Err(_) => AppAction::Reply(vec![outgoing(b"8", |b| unknown_status(&q, b))]),
@@ -155,6 +194,10 @@ impl VenueApp {
 }
 
 impl Application for VenueApp {
+    fn take_submitted(&mut self) -> bool {
+        std::mem::take(&mut self.submitted)
+    }
+
     fn from_app(&mut self, msg: &Message, _dict: &Dictionary) -> AppAction {
         match msg.msg_type() {
             b"D" => self.new_order(msg),
@@ -178,8 +221,20 @@ fn fix_side(c: u8) -> Option<Side> {
 /// dictionary checks: BusinessMessageReject naming it.
 fn field_problem(msg: &Message, e: FieldError) -> AppAction {
     let mut rej = BusinessReject {
-        reason: if e.kind == fix_codec::messages::FieldErrorKind::Missing { 5 } else { 0 },
-        text: format!("Field {} is {}", e.tag, if e.kind == fix_codec::messages::FieldErrorKind::Missing { "required" } else { "invalid" }),
+        reason: if e.kind == fix_codec::messages::FieldErrorKind::Missing {
+            5
+        } else {
+            0
+        },
+        text: format!(
+            "Field {} is {}",
+            e.tag,
+            if e.kind == fix_codec::messages::FieldErrorKind::Missing {
+                "required"
+            } else {
+                "invalid"
+            }
+        ),
         ref_id: None,
     };
     rej.ref_id = msg.get_str(tags::CL_ORD_ID).map(str::to_owned);
@@ -187,7 +242,11 @@ fn field_problem(msg: &Message, e: FieldError) -> AppAction {
 }
 
 fn gateway_exec_id() -> String {
-    format!("G{}-{}", Utc::now().format("%Y%m%d%H%M%S"), GATEWAY_EXEC_IDS.fetch_add(1, Ordering::Relaxed) + 1)
+    format!(
+        "G{}-{}",
+        Utc::now().format("%Y%m%d%H%M%S"),
+        GATEWAY_EXEC_IDS.fetch_add(1, Ordering::Relaxed) + 1
+    )
 }
 
 fn outgoing(msg_type: &[u8], body: impl FnOnce(&mut MessageBuilder)) -> Outgoing {
@@ -196,9 +255,16 @@ fn outgoing(msg_type: &[u8], body: impl FnOnce(&mut MessageBuilder)) -> Outgoing
     body(&mut b);
     // The builder holds "35=|" then the body; keep the body only.
     let bytes = b.finish();
-    let body_start = bytes.windows(5).position(|w| w == b"\x0135=\x01").map_or(0, |p| p + 5);
+    let body_start = bytes
+        .windows(5)
+        .position(|w| w == b"\x0135=\x01")
+        .map_or(0, |p| p + 5);
     let end = bytes.len() - 7;
-    Outgoing { msg_type: msg_type.to_vec(), header: Vec::new(), body: bytes[body_start..end].to_vec() }
+    Outgoing {
+        msg_type: msg_type.to_vec(),
+        header: Vec::new(),
+        body: bytes[body_start..end].to_vec(),
+    }
 }
 
 fn order_reject(o: &NewOrderSingle, text: &str) -> Outgoing {

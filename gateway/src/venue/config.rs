@@ -2,7 +2,9 @@
 //! venue session becomes an engine owner with its default and allowed
 //! accounts.
 
-use engine::{AccountConfig, AssetConfig, InstrumentConfig, OwnerConfig, OwnerId, StpMode, VenueConfig};
+use engine::{
+    AccountConfig, AssetConfig, InstrumentConfig, OwnerConfig, OwnerId, StpMode, VenueConfig,
+};
 
 use crate::settings::{ApplicationKind, SessionId, Settings};
 use crate::venue_config::{SelfTradeMode, VenueFile};
@@ -21,24 +23,49 @@ pub fn owner_id(id: &SessionId) -> OwnerId {
 
 /// The engine configuration for these files.
 pub fn engine_config(settings: &Settings, venue: &VenueFile) -> Result<VenueConfig, String> {
-    venue.check_session_accounts(settings).map_err(|e| e.to_string())?;
+    venue
+        .check_session_accounts(settings)
+        .map_err(|e| e.to_string())?;
     let mut owners: Vec<OwnerConfig> = Vec::new();
-    for s in settings.sessions.iter().filter(|s| s.application == ApplicationKind::Venue) {
+    for s in settings
+        .sessions
+        .iter()
+        .filter(|s| s.application == ApplicationKind::Venue)
+    {
         let owner = owner_id(&s.id);
         if let Some(other) = owners.iter().find(|o| o.owner == owner) {
-            return Err(format!("session {} collides with owner {:?}; rename a CompID", s.id, other.owner));
+            return Err(format!(
+                "session {} collides with owner {:?}; rename a CompID",
+                s.id, other.owner
+            ));
         }
         let default_account = s
             .account
             .clone()
             .or_else(|| s.accounts.first().cloned())
-            .ok_or_else(|| format!("{}:{}: session {} has no Account", settings.file_name, s.line, s.id))?;
-        owners.push(OwnerConfig { owner, default_account, allowed_accounts: s.accounts.clone() });
+            .ok_or_else(|| {
+                format!(
+                    "{}:{}: session {} has no Account",
+                    settings.file_name, s.line, s.id
+                )
+            })?;
+        owners.push(OwnerConfig {
+            owner,
+            default_account,
+            allowed_accounts: s.accounts.clone(),
+        });
     }
     Ok(VenueConfig {
         default_maker_bps: venue.maker_fee_bps,
         default_taker_bps: venue.taker_fee_bps,
-        assets: venue.assets.iter().map(|a| AssetConfig { name: a.name.clone(), precision: a.precision }).collect(),
+        assets: venue
+            .assets
+            .iter()
+            .map(|a| AssetConfig {
+                name: a.name.clone(),
+                precision: a.precision,
+            })
+            .collect(),
         instruments: venue
             .instruments
             .iter()
@@ -78,7 +105,11 @@ mod tests {
 
     #[test]
     fn default_files_make_a_valid_engine() {
-        let cfg = engine_config(&Settings::default_embedded(), &VenueFile::default_embedded()).unwrap();
+        let cfg = engine_config(
+            &Settings::default_embedded(),
+            &VenueFile::default_embedded(),
+        )
+        .unwrap();
         assert_eq!(cfg.owners.len(), 2);
         engine::Engine::new(&cfg).unwrap();
     }

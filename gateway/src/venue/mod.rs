@@ -39,30 +39,61 @@ pub struct Venue {
 pub fn journal_dir(settings: &Settings) -> Option<PathBuf> {
     let a = &settings.acceptor;
     a.journal_path.clone().or_else(|| {
-        a.file_store_path.as_ref().map(|p| p.parent().filter(|q| !q.as_os_str().is_empty()).unwrap_or(Path::new(".")).join("engine"))
+        a.file_store_path.as_ref().map(|p| {
+            p.parent()
+                .filter(|q| !q.as_os_str().is_empty())
+                .unwrap_or(Path::new("."))
+                .join("engine")
+        })
     })
 }
 
 impl Venue {
     /// Recovers the engine (snapshot + journal) and starts its thread.
-    pub fn start(settings: &Settings, venue: VenueFile, registry: &crate::metrics::Registry) -> Result<Venue, String> {
+    pub fn start(
+        settings: &Settings,
+        venue: VenueFile,
+        registry: &crate::metrics::Registry,
+    ) -> Result<Venue, String> {
         let config = config::engine_config(settings, &venue)?;
         let venue = Arc::new(venue);
         let dir = journal_dir(settings);
-        let durability = if settings.acceptor.journal_sync { Durability::FsyncPerBatch } else { Durability::None };
+        let durability = if settings.acceptor.journal_sync {
+            Durability::FsyncPerBatch
+        } else {
+            Durability::None
+        };
         let (engine, journal) = match &dir {
             Some(d) => {
-                let (e, j) = Engine::open(&config, d, durability).map_err(|e| format!("engine journal {}: {e}", d.display()))?;
+                let (e, j) = Engine::open(&config, d, durability)
+                    .map_err(|e| format!("engine journal {}: {e}", d.display()))?;
                 (e, Some(j))
             }
-            None => (Engine::new(&config).map_err(|e| format!("venue configuration: {e}"))?, None),
+            None => (
+                Engine::new(&config).map_err(|e| format!("venue configuration: {e}"))?,
+                None,
+            ),
         };
         tracing::info!(last_seq = engine.last_seq(), journal = ?dir, "engine recovered");
         let routes: router::Routes = Arc::new(RwLock::new(HashMap::new()));
-        let sink = router::Router::new(Arc::clone(&routes), Arc::clone(&venue), Arc::clone(&registry.engine));
-        let run = RunConfig { spin: Duration::from_micros(settings.acceptor.engine_spin_micros), ..RunConfig::default() };
-        let (handle, join) = engine::spawn(engine, journal, sink, run).map_err(|e| format!("engine thread: {e}"))?;
-        Ok(Venue { engine: handle, join: Some(join), routes, day_end: None, journal_dir: dir })
+        let sink = router::Router::new(
+            Arc::clone(&routes),
+            Arc::clone(&venue),
+            Arc::clone(&registry.engine),
+        );
+        let run = RunConfig {
+            spin: Duration::from_micros(settings.acceptor.engine_spin_micros),
+            ..RunConfig::default()
+        };
+        let (handle, join) =
+            engine::spawn(engine, journal, sink, run).map_err(|e| format!("engine thread: {e}"))?;
+        Ok(Venue {
+            engine: handle,
+            join: Some(join),
+            routes,
+            day_end: None,
+            journal_dir: dir,
+        })
     }
 
     /// The application for a venue session; registers the session as the
@@ -79,11 +110,20 @@ impl Venue {
     /// session's EndTime), and at start-up if a day ended while the venue
     /// was down.
     pub fn schedule_day_end(&mut self, settings: &Settings) {
-        let Some(s) = settings.sessions.iter().find(|s| s.application == ApplicationKind::Venue) else { return };
+        let Some(s) = settings
+            .sessions
+            .iter()
+            .find(|s| s.application == ApplicationKind::Venue)
+        else {
+            return;
+        };
         let schedule = s.schedule;
         let engine = self.engine.clone();
         let marker = self.journal_dir.as_ref().map(|d| d.join("last-day-end"));
-        let last_done = marker.as_ref().and_then(|m| std::fs::read_to_string(m).ok()).and_then(|t| t.trim().parse::<DateTime<Utc>>().ok());
+        let last_done = marker
+            .as_ref()
+            .and_then(|m| std::fs::read_to_string(m).ok())
+            .and_then(|t| t.trim().parse::<DateTime<Utc>>().ok());
         let now = Utc::now();
         let previous = next_day_end(&schedule, now) - TimeDelta::days(1);
         match last_done {
@@ -119,7 +159,10 @@ impl Venue {
         self.engine.shutdown();
         match self.join.take()?.join() {
             Ok(Ok(engine)) => {
-                tracing::info!(last_seq = engine.last_seq(), "engine stopped; journal flushed");
+                tracing::info!(
+                    last_seq = engine.last_seq(),
+                    "engine stopped; journal flushed"
+                );
                 Some(engine)
             }
             Ok(Err(e)) => {
@@ -149,10 +192,18 @@ pub fn next_day_end(schedule: &Schedule, now: DateTime<Utc>) -> DateTime<Utc> {
     let local = now.with_timezone(&offset);
     let end: NaiveTime = schedule.end;
     let mut candidate = local.date_naive().and_time(end);
-    if candidate.and_local_timezone(offset).single().is_none_or(|c| c <= local) {
+    if candidate
+        .and_local_timezone(offset)
+        .single()
+        .is_none_or(|c| c <= local)
+    {
         candidate += TimeDelta::days(1);
     }
-    candidate.and_local_timezone(offset).single().map(|c| c.with_timezone(&Utc)).unwrap_or(now + TimeDelta::days(1))
+    candidate
+        .and_local_timezone(offset)
+        .single()
+        .map(|c| c.with_timezone(&Utc))
+        .unwrap_or(now + TimeDelta::days(1))
 }
 
 #[cfg(test)]
@@ -165,8 +216,14 @@ mod tests {
         let mut s = Schedule::always_on();
         s.end = NaiveTime::from_hms_opt(21, 0, 0).unwrap();
         let before = Utc.with_ymd_and_hms(2026, 11, 26, 20, 0, 0).unwrap();
-        assert_eq!(next_day_end(&s, before), Utc.with_ymd_and_hms(2026, 11, 26, 21, 0, 0).unwrap());
+        assert_eq!(
+            next_day_end(&s, before),
+            Utc.with_ymd_and_hms(2026, 11, 26, 21, 0, 0).unwrap()
+        );
         let after = Utc.with_ymd_and_hms(2026, 11, 26, 21, 0, 0).unwrap();
-        assert_eq!(next_day_end(&s, after), Utc.with_ymd_and_hms(2026, 11, 27, 21, 0, 0).unwrap());
+        assert_eq!(
+            next_day_end(&s, after),
+            Utc.with_ymd_and_hms(2026, 11, 27, 21, 0, 0).unwrap()
+        );
     }
 }

@@ -3,7 +3,9 @@
 //! Engagement in spec/README.md.
 
 use chrono::{DateTime, TimeZone, Utc};
-use engine::{CancelCause, Event, EventKind, OrdStatus, OrdType, RejectReason, ResponseTo, Side, Tif};
+use engine::{
+    CancelCause, Event, EventKind, OrdStatus, OrdType, RejectReason, ResponseTo, Side, Tif,
+};
 use fix_codec::messages::{status, ExecutionReport, FixMessage, OrderCancelReject};
 use fix_codec::MessageBuilder;
 use rust_decimal::Decimal;
@@ -67,13 +69,22 @@ pub fn reject_text(reason: RejectReason, e: &Event, venue: &VenueFile) -> String
             e.symbol
         ),
         (RejectReason::QtyOffLot, Some(i)) => {
-            format!("OrderQty {} is not a multiple of the lot size {} for {}", e.order_qty, i.lot_size, e.symbol)
+            format!(
+                "OrderQty {} is not a multiple of the lot size {} for {}",
+                e.order_qty, i.lot_size, e.symbol
+            )
         }
         (RejectReason::BelowMinQty, Some(i)) => {
-            format!("OrderQty {} is below the minimum {} for {}", e.order_qty, i.min_qty, e.symbol)
+            format!(
+                "OrderQty {} is below the minimum {} for {}",
+                e.order_qty, i.min_qty, e.symbol
+            )
         }
         (RejectReason::AboveMaxQty, Some(i)) => {
-            format!("OrderQty {} is above the maximum {} for {}", e.order_qty, i.max_qty, e.symbol)
+            format!(
+                "OrderQty {} is above the maximum {} for {}",
+                e.order_qty, i.max_qty, e.symbol
+            )
         }
         (RejectReason::AboveMaxNotional, Some(i)) => format!(
             "Order value is above the maximum {} {} for {}",
@@ -83,9 +94,13 @@ pub fn reject_text(reason: RejectReason, e: &Event, venue: &VenueFile) -> String
         ),
         (RejectReason::InsufficientFunds, _) => match e.account.as_deref() {
             Some(a) => format!("Insufficient available funds in account {a} for this order"),
-            None => "Insufficient available funds in the session's account for this order".to_string(),
+            None => {
+                "Insufficient available funds in the session's account for this order".to_string()
+            }
         },
-        (RejectReason::DuplicateClOrdId, _) => format!("Duplicate ClOrdID {} (already used today)", e.cl_ord_id),
+        (RejectReason::DuplicateClOrdId, _) => {
+            format!("Duplicate ClOrdID {} (already used today)", e.cl_ord_id)
+        }
         (RejectReason::UnknownAccount, _) | (RejectReason::AccountNotAllowed, _) => format!(
             "Account {} is unknown or not allowed for this session",
             e.account.as_deref().unwrap_or("(none)")
@@ -135,7 +150,11 @@ pub fn write_report(e: &Event, venue: &VenueFile, b: &mut MessageBuilder) {
     let mut oid = itoa::Buffer::new();
     let mut eid = itoa::Buffer::new();
     let order_id = order_id_text(e.order_id, &mut oid);
-    if let EventKind::CancelRejected { reason, response_to } = e.kind {
+    if let EventKind::CancelRejected {
+        reason,
+        response_to,
+    } = e.kind
+    {
         // The event carries the order's numbers, not the request's: say
         // what was wrong without quoting them.
         let text = match reason {
@@ -143,7 +162,11 @@ pub fn write_report(e: &Event, venue: &VenueFile, b: &mut MessageBuilder) {
             RejectReason::TooLateToCancel => "Too late to cancel: the order is done".to_string(),
             r => capitalized(r.text()),
         };
-        let ord_status = if e.order_id == 0 { status::REJECTED } else { ord_status_fix(e.status, e.cum_qty) };
+        let ord_status = if e.order_id == 0 {
+            status::REJECTED
+        } else {
+            ord_status_fix(e.status, e.cum_qty)
+        };
         OrderCancelReject {
             cl_ord_id: &e.cl_ord_id,
             order_id,
@@ -204,7 +227,11 @@ pub fn write_report(e: &Event, venue: &VenueFile, b: &mut MessageBuilder) {
     let fill = matches!(e.kind, EventKind::Fill { .. });
     // The engine keeps the instrument's scale; clients get plain numbers.
     let n = |d: Decimal| d.normalize();
-    let exec_id = if e.exec_id == 0 { "0" } else { eid.format(e.exec_id) };
+    let exec_id = if e.exec_id == 0 {
+        "0"
+    } else {
+        eid.format(e.exec_id)
+    };
     ExecutionReport {
         account: e.account.as_deref(),
         avg_px: n(e.avg_px),
@@ -221,7 +248,11 @@ pub fn write_report(e: &Event, venue: &VenueFile, b: &mut MessageBuilder) {
         ord_status,
         ord_type: Some(ord_type_fix(e.ord_type)),
         orig_cl_ord_id: e.orig_cl_ord_id.as_deref(),
-        price: if e.ord_type == OrdType::Limit { e.price.map(n) } else { None },
+        price: if e.ord_type == OrdType::Limit {
+            e.price.map(n)
+        } else {
+            None
+        },
         side: side_fix(e.side),
         symbol: &e.symbol,
         text: text.as_deref(),

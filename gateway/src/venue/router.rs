@@ -29,7 +29,12 @@ pub struct Router {
 
 impl Router {
     pub fn new(routes: Routes, venue: Arc<VenueFile>, metrics: Arc<EngineMetrics>) -> Self {
-        Router { routes, venue, metrics, pending: HashMap::new() }
+        Router {
+            routes,
+            venue,
+            metrics,
+            pending: HashMap::new(),
+        }
     }
 
     fn count(&self, batch: &[Event]) {
@@ -60,7 +65,9 @@ impl EventSink for Router {
         for e in batch {
             self.pending.entry(e.owner).or_default().push(e.clone());
         }
-        let Ok(routes) = self.routes.read() else { return };
+        let Ok(routes) = self.routes.read() else {
+            return;
+        };
         for (owner, events) in self.pending.iter_mut() {
             if events.is_empty() {
                 continue;
@@ -69,9 +76,15 @@ impl EventSink for Router {
             match routes.get(owner) {
                 Some(h) => {
                     let venue = Arc::clone(&self.venue);
-                    let _ = h.tx.send(SessionCmd::With(Box::new(move |s| deliver(s, &events, &venue))));
+                    let _ = h.tx.send(SessionCmd::With(Box::new(move |s| {
+                        deliver(s, &events, &venue)
+                    })));
                 }
-                None => tracing::error!(?owner, n = events.len(), "reports for an owner with no session"),
+                None => tracing::error!(
+                    ?owner,
+                    n = events.len(),
+                    "reports for an owner with no session"
+                ),
             }
         }
     }
@@ -81,6 +94,8 @@ impl EventSink for Router {
 pub fn deliver(session: &mut crate::session::Session, events: &[Event], venue: &VenueFile) {
     let now = Utc::now();
     for e in events {
-        session.send_app_with(super::reports::msg_type(e), &[], now, |b| super::reports::write_report(e, venue, b));
+        session.send_app_with(super::reports::msg_type(e), &[], now, |b| {
+            super::reports::write_report(e, venue, b)
+        });
     }
 }

@@ -27,7 +27,9 @@ pub fn settings_text(dir: &Path, port: u16, clients: usize) -> String {
         dir.join("engine").display()
     );
     for i in 1..=clients {
-        s.push_str(&format!("\n[SESSION]\nTargetCompID=CLIENT{i}\nAccount=ACC{i}\nAccounts=ACC{i}\n"));
+        s.push_str(&format!(
+            "\n[SESSION]\nTargetCompID=CLIENT{i}\nAccount=ACC{i}\nAccounts=ACC{i}\n"
+        ));
     }
     s
 }
@@ -40,7 +42,9 @@ pub fn venue_text(accounts: usize) -> String {
          [INSTRUMENT]\nSymbol=BTC-USD\nBaseAsset=BTC\nQuoteAsset=USD\nTickSize=0.01\nLotSize=0.0001\nMinQty=0.0001\nMaxQty=1000\n",
     );
     for i in 1..=accounts {
-        v.push_str(&format!("[ACCOUNT]\nName=ACC{i}\nBalance.USD=1000000\nBalance.BTC=100\n"));
+        v.push_str(&format!(
+            "[ACCOUNT]\nName=ACC{i}\nBalance.USD=1000000\nBalance.BTC=100\n"
+        ));
     }
     v
 }
@@ -61,11 +65,17 @@ impl TestVenue {
     pub fn start_with(settings: &str, venue: &str) -> TestVenue {
         let _ = tracing_subscriber::fmt()
             .with_test_writer()
-            .with_env_filter(tracing_subscriber::EnvFilter::new(std::env::var("TEST_LOG").unwrap_or_else(|_| "warn".into())))
+            .with_env_filter(tracing_subscriber::EnvFilter::new(
+                std::env::var("TEST_LOG").unwrap_or_else(|_| "warn".into()),
+            ))
             .try_init();
         let settings = Settings::parse(settings, "test.cfg").expect("settings");
         let venue_file = VenueFile::parse(venue, "test.venue").expect("venue");
-        let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
         let registry = std::sync::Arc::new(gateway::metrics::Registry::default());
         let mut venue = Venue::start(&settings, venue_file, &registry).expect("venue starts");
         let acceptor = rt.block_on(async {
@@ -75,13 +85,21 @@ impl TestVenue {
                     ApplicationKind::Echo => Box::new(EchoApp::default()),
                 }
             };
-            Acceptor::start_with_registry(&settings, &mut make_app, registry).await.expect("acceptor starts")
+            Acceptor::start_with_registry(&settings, &mut make_app, registry)
+                .await
+                .expect("acceptor starts")
         });
         let _guard = rt.enter();
         venue.schedule_day_end(&settings);
         let addr = acceptor.local_addr;
         let metrics = acceptor.metrics_addr;
-        TestVenue { rt, addr, metrics, acceptor: Some(acceptor), venue: Some(venue) }
+        TestVenue {
+            rt,
+            addr,
+            metrics,
+            acceptor: Some(acceptor),
+            venue: Some(venue),
+        }
     }
 
     /// A logged-on client for CLIENTn.
@@ -96,7 +114,11 @@ impl TestVenue {
         if let Some(a) = self.acceptor.take() {
             self.rt.block_on(a.shutdown());
         }
-        self.venue.take().expect("running").shutdown().expect("engine state")
+        self.venue
+            .take()
+            .expect("running")
+            .shutdown()
+            .expect("engine state")
     }
 }
 
@@ -106,9 +128,24 @@ pub fn now() -> String {
 }
 
 /// Sends a NewOrderSingle.
-pub fn order(c: &mut FixClient, cl: &str, side: &str, qty: &str, px: Option<&str>, tif: &str) -> u64 {
+pub fn order(
+    c: &mut FixClient,
+    cl: &str,
+    side: &str,
+    qty: &str,
+    px: Option<&str>,
+    tif: &str,
+) -> u64 {
     let t = now();
-    let mut f = vec![(11, cl), (21, "1"), (55, "BTC-USD"), (54, side), (60, t.as_str()), (38, qty), (59, tif)];
+    let mut f = vec![
+        (11, cl),
+        (21, "1"),
+        (55, "BTC-USD"),
+        (54, side),
+        (60, t.as_str()),
+        (38, qty),
+        (59, tif),
+    ];
     match px {
         Some(p) => {
             f.push((40, "2"));
@@ -121,7 +158,8 @@ pub fn order(c: &mut FixClient, cl: &str, side: &str, qty: &str, px: Option<&str
 
 /// The next application message whose ClOrdID is `cl`.
 pub fn report(c: &mut FixClient, cl: &str) -> Received {
-    c.expect(WAIT, |m| !m.is_admin() && m.get(11) == Some(cl)).unwrap_or_else(|e| panic!("no report for {cl}: {e}"))
+    c.expect(WAIT, |m| !m.is_admin() && m.get(11) == Some(cl))
+        .unwrap_or_else(|e| panic!("no report for {cl}: {e}"))
 }
 
 /// Asserts fields of a message, tag by tag.
