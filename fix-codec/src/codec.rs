@@ -24,7 +24,10 @@ pub struct FixCodec {
 
 impl FixCodec {
     pub fn new(max_message_size: usize) -> Self {
-        FixCodec { framer: Framer::new(max_message_size), verify: true }
+        FixCodec {
+            framer: Framer::new(max_message_size),
+            verify: true,
+        }
     }
 }
 
@@ -38,12 +41,18 @@ impl Decoder for FixCodec {
                 src.reserve(512);
                 Ok(None)
             }
-            FramerEvent::Skip { len, reason } => Ok(Some(Inbound::Garbled { bytes: src.split_to(len).freeze(), reason })),
+            FramerEvent::Skip { len, reason } => Ok(Some(Inbound::Garbled {
+                bytes: src.split_to(len).freeze(),
+                reason,
+            })),
             FramerEvent::Frame { len } => {
                 let frame = src.split_to(len).freeze();
                 match if self.verify { verify(&frame) } else { Ok(()) } {
                     Ok(()) => Ok(Some(Inbound::Message(frame))),
-                    Err(reason) => Ok(Some(Inbound::Garbled { bytes: frame, reason })),
+                    Err(reason) => Ok(Some(Inbound::Garbled {
+                        bytes: frame,
+                        reason,
+                    })),
                 }
             }
         }
@@ -66,12 +75,26 @@ mod tests {
     #[test]
     fn decodes_stream_with_garbage_between_messages() {
         let mut codec = FixCodec::new(4096);
-        let mut buf = BytesMut::from(&b"junk8=FIX.4.2\x019=5\x0135=0\x0110=161\x018=FIX.4.2\x019=5\x0135=0\x0110=999\x01"[..]);
-        assert!(matches!(codec.decode(&mut buf).unwrap(), Some(Inbound::Garbled { reason: Garbled::Junk, .. })));
-        assert!(matches!(codec.decode(&mut buf).unwrap(), Some(Inbound::Message(_))));
+        let mut buf = BytesMut::from(
+            &b"junk8=FIX.4.2\x019=5\x0135=0\x0110=161\x018=FIX.4.2\x019=5\x0135=0\x0110=999\x01"[..],
+        );
         assert!(matches!(
             codec.decode(&mut buf).unwrap(),
-            Some(Inbound::Garbled { reason: Garbled::BadCheckSum { .. }, .. })
+            Some(Inbound::Garbled {
+                reason: Garbled::Junk,
+                ..
+            })
+        ));
+        assert!(matches!(
+            codec.decode(&mut buf).unwrap(),
+            Some(Inbound::Message(_))
+        ));
+        assert!(matches!(
+            codec.decode(&mut buf).unwrap(),
+            Some(Inbound::Garbled {
+                reason: Garbled::BadCheckSum { .. },
+                ..
+            })
         ));
         assert_eq!(codec.decode(&mut buf).unwrap(), None);
     }

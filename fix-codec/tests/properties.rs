@@ -26,7 +26,13 @@ fn time() -> impl Strategy<Value = DateTime<Utc>> {
 }
 
 fn header() -> Header<'static> {
-    Header { msg_seq_num: 7, sender_comp_id: "VENUE", target_comp_id: "CLIENT1", sending_time: Some(Utc::now()), ..Default::default() }
+    Header {
+        msg_seq_num: 7,
+        sender_comp_id: "VENUE",
+        target_comp_id: "CLIENT1",
+        sending_time: Some(Utc::now()),
+        ..Default::default()
+    }
 }
 
 proptest! {

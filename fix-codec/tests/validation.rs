@@ -36,32 +36,60 @@ fn valid_messages_pass() {
     assert_eq!(check(HB), Ok(()));
     assert_eq!(check(NOS), Ok(()));
     // Field order inside header and body is free (15_HeaderAndBodyFieldsOrderedDifferently).
-    assert_eq!(check("35=0|56=ISLD|52=20261126-03:12:47|49=TW|34=2|"), Ok(()));
+    assert_eq!(
+        check("35=0|56=ISLD|52=20261126-03:12:47|49=TW|34=2|"),
+        Ok(())
+    );
 }
 
 #[test]
 fn reason_0_invalid_tag_number() {
     for tag in ["999", "0", "-1", "5000"] {
-        rejects(&format!("{HB}{tag}=HI|"), R::InvalidTagNumber, Some(tag.parse().unwrap()));
+        rejects(
+            &format!("{HB}{tag}=HI|"),
+            R::InvalidTagNumber,
+            Some(tag.parse().unwrap()),
+        );
     }
 }
 
 #[test]
 fn reason_1_required_tag_missing() {
-    rejects("35=0|34=2|49=TW|52=20261126-03:12:47|", R::RequiredTagMissing, Some(56));
-    rejects(&NOS.replace("55=INTC|", ""), R::RequiredTagMissing, Some(55));
+    rejects(
+        "35=0|34=2|49=TW|52=20261126-03:12:47|",
+        R::RequiredTagMissing,
+        Some(56),
+    );
+    rejects(
+        &NOS.replace("55=INTC|", ""),
+        R::RequiredTagMissing,
+        Some(55),
+    );
 }
 
 #[test]
 fn reason_2_tag_not_defined_for_message_type() {
-    rejects(&format!("{HB}55=INTC|"), R::TagNotDefinedForMessageType, Some(55));
+    rejects(
+        &format!("{HB}55=INTC|"),
+        R::TagNotDefinedForMessageType,
+        Some(55),
+    );
 }
 
 #[test]
 fn reason_4_tag_without_value() {
-    rejects("35=0|34=2|49=TW|52=20261126-03:12:47|56=|", R::TagSpecifiedWithoutValue, Some(56));
+    rejects(
+        "35=0|34=2|49=TW|52=20261126-03:12:47|56=|",
+        R::TagSpecifiedWithoutValue,
+        Some(56),
+    );
     // The empty header field is found before the bad body enum.
-    rejects(&NOS.replace("56=ISLD|", "56=ISLD|128=JCD|145=|").replace("40=1", "40=w"), R::TagSpecifiedWithoutValue, Some(145));
+    rejects(
+        &NOS.replace("56=ISLD|", "56=ISLD|128=JCD|145=|")
+            .replace("40=1", "40=w"),
+        R::TagSpecifiedWithoutValue,
+        Some(145),
+    );
 }
 
 #[test]
@@ -73,9 +101,21 @@ fn reason_5_value_out_of_range() {
 
 #[test]
 fn reason_6_incorrect_data_format() {
-    rejects(&NOS.replace("38=100", "38=+200.00"), R::IncorrectDataFormat, Some(38));
-    rejects(&format!("{NOS}126=20261126|"), R::IncorrectDataFormat, Some(126));
-    rejects(&NOS.replace("54=1", "54=12"), R::IncorrectDataFormat, Some(54));
+    rejects(
+        &NOS.replace("38=100", "38=+200.00"),
+        R::IncorrectDataFormat,
+        Some(38),
+    );
+    rejects(
+        &format!("{NOS}126=20261126|"),
+        R::IncorrectDataFormat,
+        Some(126),
+    );
+    rejects(
+        &NOS.replace("54=1", "54=12"),
+        R::IncorrectDataFormat,
+        Some(54),
+    );
 }
 
 #[test]
@@ -83,7 +123,10 @@ fn reason_9_comp_id_problem() {
     let b = fix(&format!("{HDR}{HB}10=000|"));
     let m = Message::decode(&b).unwrap();
     assert_eq!(check_comp_ids(&m, "ISLD", "TW"), Ok(()));
-    assert_eq!(check_comp_ids(&m, "ISLD", "TW42"), Err(SessionReject::new(R::CompIdProblem, None)));
+    assert_eq!(
+        check_comp_ids(&m, "ISLD", "TW42"),
+        Err(SessionReject::new(R::CompIdProblem, None))
+    );
 }
 
 #[test]
@@ -92,7 +135,10 @@ fn reason_10_sending_time_accuracy() {
     let m = Message::decode(&b).unwrap();
     let sent = Utc.with_ymd_and_hms(2026, 11, 26, 3, 12, 47).unwrap();
     let max = Duration::seconds(120);
-    assert_eq!(check_sending_time(&m, sent + Duration::seconds(120), max), Ok(()));
+    assert_eq!(
+        check_sending_time(&m, sent + Duration::seconds(120), max),
+        Ok(())
+    );
     for off in [121, -121] {
         assert_eq!(
             check_sending_time(&m, sent + Duration::seconds(off), max),
@@ -109,12 +155,19 @@ fn reason_11_invalid_msg_type() {
 #[test]
 fn repeated_tag_out_of_order_and_group_count() {
     rejects(&format!("{NOS}40=2|"), R::TagAppearsMoreThanOnce, Some(40));
-    rejects("35=0|49=TW|52=20261126-03:12:47|56=ISLD|112=X|34=2|", R::TagSpecifiedOutOfRequiredOrder, Some(34));
+    rejects(
+        "35=0|49=TW|52=20261126-03:12:47|56=ISLD|112=X|34=2|",
+        R::TagSpecifiedOutOfRequiredOrder,
+        Some(34),
+    );
     let list = "35=D|34=2|49=TW|52=20261126-03:12:47|56=ISLD|11=ID|21=3|38=100|40=1|54=1|55=INTC|60=20261126-03:12:47|386=3|336=A|336=B|";
     rejects(list, R::IncorrectNumInGroupCount, Some(386));
     assert_eq!(check(&list.replace("386=3", "386=2")), Ok(()));
     // Zero-count groups are plain fields (21_RepeatingGroupSpecifierWithValueOfZero).
-    assert_eq!(check("35=d|34=2|49=TW|52=20261126-03:12:47|56=ISLD|320=1|322=2|323=1|146=0|393=0|"), Ok(()));
+    assert_eq!(
+        check("35=d|34=2|49=TW|52=20261126-03:12:47|56=ISLD|320=1|322=2|323=1|146=0|393=0|"),
+        Ok(())
+    );
 }
 
 #[test]
@@ -132,7 +185,10 @@ fn each_check_can_be_switched_off() {
         check_user_defined_fields: false,
         allow_unknown_msg_fields: true,
     };
-    assert_eq!(check_with("35=0|49=TW|52=20261126-03:12:47|56=ISLD|112=X|34=2|", off), Ok(()));
+    assert_eq!(
+        check_with("35=0|49=TW|52=20261126-03:12:47|56=ISLD|112=X|34=2|", off),
+        Ok(())
+    );
     assert_eq!(check_with(&format!("{HB}58=|"), off), Ok(()));
     assert_eq!(check_with(&format!("{HB}5000=X|"), off), Ok(()));
     assert_eq!(check_with(&format!("{HB}999=X|"), off), Ok(()));

@@ -53,6 +53,8 @@ pub enum AppAction {
 pub trait Application: Send {
     fn on_logon(&mut self) {}
     fn on_logout(&mut self) {}
+    /// QuickFIX's name for "an application message arrived".
+    #[allow(clippy::wrong_self_convention)]
     fn from_app(&mut self, msg: &Message, dict: &Dictionary) -> AppAction;
     /// Whether a command went to the engine since the last call (the
     /// driver then briefly waits for its reports).

@@ -71,6 +71,7 @@ fn resend_all(c: &mut FixClient) -> HashMap<u64, Received> {
 }
 
 #[test]
+#[allow(clippy::zombie_processes)] // both gateways are killed and waited for
 fn sigkill_mid_stream_loses_no_acknowledged_report() {
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
@@ -82,6 +83,7 @@ fn sigkill_mid_stream_loses_no_acknowledged_report() {
     .unwrap();
     std::fs::write(dir.path().join("venue.ini"), venue_text(2)).unwrap();
     let mut gw = start(dir.path());
+    // Killed below, or by this guard if the test fails first.
     let mut seller = connect(addr, 1, 1);
     let mut buyer = connect(addr, 2, 1);
 

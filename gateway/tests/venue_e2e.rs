@@ -230,7 +230,9 @@ fn refusals_carry_ordrejreason_and_text() {
     let v = TestVenue::start(dir.path(), 2);
     let mut c = v.client(1);
     let t = now();
-    let cases: &[(&str, Vec<(u32, &str)>, &str)] = &[
+    // (ClOrdID, fields, expected OrdRejReason)
+    type Case<'a> = (&'a str, Vec<(u32, &'a str)>, &'a str);
+    let cases: &[Case] = &[
         (
             "R1",
             vec![(55, "DOGE-USD"), (54, "1"), (40, "2"), (38, "1"), (44, "1")],

@@ -39,7 +39,8 @@ pub struct FileStoreOptions {
     pub fsync: FsyncPolicy,
     /// Compact the log once superseded records take at least this many bytes
     /// and at least half the file.
-    pub compact_min_dead_bytes: u64,    /// Keep records in memory until [`MessageStore::flush`], then write them
+    pub compact_min_dead_bytes: u64,
+    /// Keep records in memory until [`MessageStore::flush`], then write them
     /// with one `write` call (the session flushes before it sends anything,
     /// so what a peer received is always in the file). Off: one write per
     /// record.
