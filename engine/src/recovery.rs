@@ -6,6 +6,7 @@ use crate::config::{ConfigError, VenueConfig};
 use crate::engine::Engine;
 use crate::journal::{Durability, Journal, JournalError, JournalRecord};
 use crate::snapshot::{self, SnapshotError};
+use crate::types::Event;
 
 pub const JOURNAL_FILE: &str = "journal.log";
 
@@ -43,6 +44,18 @@ impl Engine {
         dir: &Path,
         durability: Durability,
     ) -> Result<(Engine, Journal), OpenError> {
+        Self::open_with_events(config, dir, durability, &mut |_| {})
+    }
+
+    /// [`Engine::open`], handing every event the replay re-creates (journal records
+    /// after the snapshot) to `on_event`. Replay still publishes nothing: this is
+    /// for a caller that reconciles what it had delivered before a crash.
+    pub fn open_with_events(
+        config: &VenueConfig,
+        dir: &Path,
+        durability: Durability,
+        on_event: &mut dyn FnMut(&Event),
+    ) -> Result<(Engine, Journal), OpenError> {
         std::fs::create_dir_all(dir).map_err(|e| OpenError::Dir(dir.display().to_string(), e))?;
         let mut engine = Engine::new(config)?;
         if let Some((_, path)) =
@@ -67,7 +80,17 @@ impl Engine {
             }
             _ => unreachable!(),
         }
-        engine.replay(&records);
+        let mut events = Vec::new();
+        for r in &records {
+            if r.seq <= engine.last_seq() {
+                continue;
+            }
+            engine.apply(r.seq, r.timestamp_nanos, &r.command, &mut events);
+            for e in &events {
+                on_event(e);
+            }
+            events.clear();
+        }
         debug_assert_eq!(journal.next_seq(), engine.last_seq() + 1);
         Ok((engine, journal))
     }

@@ -90,6 +90,7 @@ async fn run(settings: Settings, venue_path: Option<PathBuf>) -> Result<(), Stri
     };
     let acceptor = Acceptor::start_with_registry(&settings, &mut make_app, registry).await?;
     if let Some(v) = venue.as_mut() {
+        v.deliver_missed();
         v.schedule_day_end(&settings);
     }
     print_banner(&settings, &acceptor, venue_file.as_ref());

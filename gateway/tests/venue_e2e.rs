@@ -492,3 +492,37 @@ fn many_sessions_fire_ioc_orders_each_answered_exactly_once() {
     assert_eq!(total("BTC"), Decimal::from(100 * SESSIONS as i64));
     assert_eq!(total("USD"), Decimal::from(1_000_000 * SESSIONS as i64));
 }
+
+#[test]
+fn reports_journaled_but_not_stored_are_delivered_after_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let v = TestVenue::start(dir.path(), 2);
+    let mut s = v.client(1);
+    let mut b = v.client(2);
+    order(&mut s, "S1", "2", "1", Some("100"), "1");
+    report(&mut s, "S1");
+    order(&mut b, "B1", "1", "1", Some("100"), "3");
+    report(&mut b, "B1");
+    report(&mut s, "S1");
+    drop((s, b));
+    v.stop();
+    // As if the venue had died after journaling but before CLIENT1's store
+    // got its reports: that store is gone.
+    std::fs::remove_file(dir.path().join("store/FIX.4.2-VENUE-CLIENT1.store")).unwrap();
+
+    let v = TestVenue::start(dir.path(), 2);
+    let mut s = examples::FixClient::connect(v.addr, "CLIENT1", "VENUE").unwrap();
+    let logon = s.logon(30, false).unwrap();
+    assert_eq!(logon.seq(), 3, "the ack and the fill were stored under 1 and 2");
+    s.send("2", &[(7, "1"), (16, "0")]).unwrap();
+    let ack = s.expect(WAIT, |m| m.msg_type() == "8").unwrap();
+    assert_fields(&ack, &[(34, "1"), (43, "Y"), (11, "S1"), (150, "0")]);
+    let fill = s.expect(WAIT, |m| m.msg_type() == "8").unwrap();
+    assert_fields(&fill, &[(34, "2"), (43, "Y"), (11, "S1"), (150, "2"), (32, "1")]);
+    // CLIENT2's store had everything: nothing is delivered twice.
+    let mut b = examples::FixClient::connect(v.addr, "CLIENT2", "VENUE").unwrap();
+    b.next_out = 3;
+    let logon = b.logon(30, false).unwrap();
+    assert_eq!(logon.seq(), 4, "CLIENT2 had Logon, ack and fill under 1..=3");
+    v.stop().check_invariants().unwrap();
+}

@@ -311,6 +311,26 @@ impl Session {
         }
     }
 
+    /// The highest numeric ExecID(17) among the ExecutionReports in the
+    /// store: how far the venue's reports to this session got.
+    pub fn max_stored_exec_id(&self) -> u64 {
+        let mut stored = Vec::new();
+        if self.store.messages(1, u64::MAX, &mut stored).is_err() {
+            return 0;
+        }
+        stored
+            .iter()
+            .filter_map(|(_, bytes)| {
+                let m = Message::decode(bytes).ok()?;
+                if m.msg_type() != b"8" {
+                    return None;
+                }
+                m.get_u64(fix_codec::tags::EXEC_ID)
+            })
+            .max()
+            .unwrap_or(0)
+    }
+
     /// Resets the store: sequence numbers 1, a new creation time.
     pub fn reset_store(&mut self, now: DateTime<Utc>) {
         if let Err(e) = self.store.reset(now) {

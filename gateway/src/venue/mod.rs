@@ -26,8 +26,17 @@ use crate::app::Application;
 use crate::settings::{ApplicationKind, Schedule, SessionSettings, Settings};
 use crate::venue_config::VenueFile;
 
+/// How many replayed events are kept for reconciling after a crash: the
+/// window between journaling a batch and storing its reports is a few
+/// microseconds, so the tail of the journal is plenty.
+const MISSED_WINDOW: usize = 100_000;
+
 pub struct Venue {
     pub engine: EngineHandle,
+    /// Replayed events (the journal's tail), to hand sessions the reports
+    /// they had not stored when the venue stopped.
+    replayed: std::collections::VecDeque<engine::Event>,
+    venue: Arc<VenueFile>,
     join: Option<std::thread::JoinHandle<Result<Engine, engine::RunError>>>,
     routes: router::Routes,
     day_end: Option<tokio::task::JoinHandle<()>>,
@@ -63,9 +72,19 @@ impl Venue {
         } else {
             Durability::None
         };
+        let mut replayed = std::collections::VecDeque::new();
         let (engine, journal) = match &dir {
             Some(d) => {
-                let (e, j) = Engine::open(&config, d, durability)
+                let mut keep = |e: &engine::Event| {
+                    // CancelRejects carry no ExecID to reconcile by.
+                    if e.exec_id != 0 {
+                        if replayed.len() == MISSED_WINDOW {
+                            replayed.pop_front();
+                        }
+                        replayed.push_back(e.clone());
+                    }
+                };
+                let (e, j) = Engine::open_with_events(&config, d, durability, &mut keep)
                     .map_err(|e| format!("engine journal {}: {e}", d.display()))?;
                 (e, Some(j))
             }
@@ -89,6 +108,8 @@ impl Venue {
             engine::spawn(engine, journal, sink, run).map_err(|e| format!("engine thread: {e}"))?;
         Ok(Venue {
             engine: handle,
+            replayed,
+            venue,
             join: Some(join),
             routes,
             day_end: None,
@@ -104,6 +125,29 @@ impl Venue {
             r.insert(owner, handle.clone());
         }
         Box::new(app::VenueApp::new(owner, self.engine.clone()))
+    }
+
+    /// After a crash: gives each session the reports of journaled events it
+    /// had not stored (ExecIDs above the highest in its store), so nothing
+    /// the engine acknowledged goes unreported. Call once sessions started.
+    pub fn deliver_missed(&mut self) {
+        let mut by_owner: HashMap<engine::OwnerId, Vec<engine::Event>> = HashMap::new();
+        for e in self.replayed.drain(..) {
+            by_owner.entry(e.owner).or_default().push(e);
+        }
+        let Ok(routes) = self.routes.read() else { return };
+        for (owner, events) in by_owner {
+            let Some(h) = routes.get(&owner) else { continue };
+            let venue = Arc::clone(&self.venue);
+            let _ = h.tx.send(crate::acceptor::SessionCmd::With(Box::new(move |s| {
+                let reported = s.max_stored_exec_id();
+                let missed: Vec<engine::Event> = events.into_iter().filter(|e| e.exec_id > reported).collect();
+                if !missed.is_empty() {
+                    tracing::warn!(session = %s.id(), n = missed.len(), "delivering reports journaled but not stored before the last stop");
+                    router::deliver(s, &missed, &venue);
+                }
+            })));
+        }
     }
 
     /// Expires Day orders at the end of each trading day (the first venue

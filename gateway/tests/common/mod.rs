@@ -90,6 +90,7 @@ impl TestVenue {
                 .expect("acceptor starts")
         });
         let _guard = rt.enter();
+        venue.deliver_missed();
         venue.schedule_day_end(&settings);
         let addr = acceptor.local_addr;
         let metrics = acceptor.metrics_addr;
