@@ -3,7 +3,7 @@
 //! Each price level is an intrusive doubly linked list through the slab, so a
 //! cancel from the middle of a queue is O(1) after the level lookup.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeSet, HashMap};
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::Arc;
 
@@ -93,17 +93,53 @@ impl Order {
 /// Today's orders: a dense slab of live orders (slots reused, so the working set
 /// stays small) and an append-only arena of done ones, addressed by handle and id.
 /// A handle with [`DONE`] set points into the arena.
+///
+/// Order ids are assigned sequentially by the engine, so id → handle is a plain
+/// `Vec<u32>` indexed by `id - base` (4 bytes per id, one load, no hashing). Ids
+/// older than `base` (long-lived GTC orders after a compaction) go to `old`.
 #[derive(Default)]
 pub(crate) struct OrderStore {
     slots: Vec<Option<Order>>,
     free: Vec<u32>,
     done: Vec<Order>,
-    by_id: FxMap<OrderId, u32>,
+    base: u64,
+    by_id: Vec<u32>,
+    old: FxMap<OrderId, u32>,
 }
 
 pub(crate) const DONE: u32 = 1 << 31;
 
 impl OrderStore {
+    /// A store holding `orders` (live ones in the slab, done ones in the arena).
+    pub fn from_orders(orders: Vec<Order>) -> OrderStore {
+        let mut s = OrderStore::default();
+        for o in orders {
+            if o.live() {
+                s.slots.push(Some(o));
+            } else {
+                s.done.push(o);
+            }
+        }
+        assert!(s.slots.len() < DONE as usize && s.done.len() < (DONE - 1) as usize);
+        s.reindex();
+        s
+    }
+
+    fn set_handle(&mut self, id: OrderId, h: u32) {
+        if self.by_id.is_empty() && self.old.is_empty() {
+            self.base = id;
+        }
+        if id < self.base {
+            self.old.insert(id, h);
+            return;
+        }
+        let i = (id - self.base) as usize;
+        if i >= self.by_id.len() {
+            self.by_id.resize(i + 1, NIL);
+        }
+        self.by_id[i] = h;
+    }
+
     pub fn insert(&mut self, o: Order) -> u32 {
         let id = o.id;
         let h = match self.free.pop() {
@@ -117,7 +153,7 @@ impl OrderStore {
             }
         };
         assert!(h < DONE);
-        self.by_id.insert(id, h);
+        self.set_handle(id, h);
         h
     }
 
@@ -131,7 +167,7 @@ impl OrderStore {
         };
         self.free.push(h);
         let dh = self.done.len() as u32 | DONE;
-        self.by_id.insert(o.id, dh);
+        self.set_handle(o.id, dh);
         self.done.push(o);
     }
 
@@ -145,13 +181,50 @@ impl OrderStore {
         for h in stale {
             self.retire(h);
         }
-        for o in self.done.drain(..) {
-            self.by_id.remove(&o.id);
+        self.done.clear();
+        self.reindex();
+    }
+
+    /// Rebuild id → handle from the orders present, keeping the dense part compact:
+    /// the dense range starts at the oldest id for which it stays at most ~8× as long
+    /// as the number of orders it covers (plus slack); older ids go to `old`.
+    pub fn reindex(&mut self) {
+        let mut ids: Vec<(OrderId, u32)> = self.iter().map(|(h, o)| (o.id, h)).collect();
+        ids.sort_unstable();
+        self.by_id.clear();
+        self.old.clear();
+        self.base = 0;
+        let Some(&(last, _)) = ids.last() else {
+            return;
+        };
+        let mut start = 0;
+        while start < ids.len() {
+            let span = last - ids[start].0 + 1;
+            let covered = (ids.len() - start) as u64;
+            if span <= covered * 8 + 65_536 {
+                break;
+            }
+            start += 1;
+        }
+        self.base = ids[start].0;
+        self.by_id.resize((last - self.base + 1) as usize, NIL);
+        for (i, &(id, h)) in ids.iter().enumerate() {
+            if i < start {
+                self.old.insert(id, h);
+            } else {
+                self.by_id[(id - self.base) as usize] = h;
+            }
         }
     }
 
+    #[inline]
     pub fn handle(&self, id: OrderId) -> Option<u32> {
-        self.by_id.get(&id).copied()
+        if id >= self.base {
+            let h = *self.by_id.get((id - self.base) as usize)?;
+            (h != NIL).then_some(h)
+        } else {
+            self.old.get(&id).copied()
+        }
     }
 
     /// Every order, live and done, with its handle.
@@ -195,14 +268,68 @@ pub(crate) struct Level {
     pub tail: u32,
 }
 
+/// One side of a book: levels by price in a hash map (O(1) for the per-order
+/// operations), prices in order in a `BTreeSet` (touched only when a level appears
+/// or empties) and the best price cached.
 #[derive(Default)]
+pub(crate) struct Ladder {
+    levels: FxMap<i64, Level>,
+    prices: BTreeSet<i64>,
+    best: Option<i64>,
+    /// Bids: higher is better.
+    high_best: bool,
+}
+
+impl Ladder {
+    fn new(high_best: bool) -> Ladder {
+        Ladder {
+            high_best,
+            ..Ladder::default()
+        }
+    }
+
+    fn better(&self, a: i64, b: i64) -> bool {
+        if self.high_best {
+            a > b
+        } else {
+            a < b
+        }
+    }
+
+    fn recompute_best(&mut self) {
+        self.best = if self.high_best {
+            self.prices.last().copied()
+        } else {
+            self.prices.first().copied()
+        };
+    }
+}
+
 pub(crate) struct Book {
-    pub bids: BTreeMap<i64, Level>,
-    pub asks: BTreeMap<i64, Level>,
+    pub bids: Ladder,
+    pub asks: Ladder,
+}
+
+impl Default for Book {
+    fn default() -> Book {
+        Book {
+            bids: Ladder::new(true),
+            asks: Ladder::new(false),
+        }
+    }
 }
 
 impl Book {
-    fn side_mut(&mut self, side: Side) -> &mut BTreeMap<i64, Level> {
+    #[inline]
+    fn side(&self, side: Side) -> &Ladder {
+        match side {
+            Side::Buy => &self.bids,
+            Side::Sell => &self.asks,
+        }
+    }
+
+    #[inline]
+    fn side_mut(&mut self, side: Side) -> &mut Ladder {
         match side {
             Side::Buy => &mut self.bids,
             Side::Sell => &mut self.asks,
@@ -210,19 +337,21 @@ impl Book {
     }
 
     /// Best price and the order at the head of its queue.
+    #[inline]
     pub fn best(&self, side: Side) -> Option<(i64, u32)> {
-        let e = match side {
-            Side::Buy => self.bids.last_key_value(),
-            Side::Sell => self.asks.first_key_value(),
-        };
-        e.map(|(p, l)| (*p, l.head))
+        let l = self.side(side);
+        let p = l.best?;
+        Some((p, l.levels[&p].head))
     }
 
     /// Levels of one side from best to worst.
     pub fn levels(&self, side: Side) -> Box<dyn Iterator<Item = (i64, Level)> + '_> {
-        match side {
-            Side::Buy => Box::new(self.bids.iter().rev().map(|(p, l)| (*p, *l))),
-            Side::Sell => Box::new(self.asks.iter().map(|(p, l)| (*p, *l))),
+        let l = self.side(side);
+        let at = move |p: &i64| (*p, l.levels[p]);
+        if l.high_best {
+            Box::new(l.prices.iter().rev().map(at))
+        } else {
+            Box::new(l.prices.iter().map(at))
         }
     }
 
@@ -231,17 +360,22 @@ impl Book {
             let o = &store[h];
             (o.side, o.price)
         };
-        match self.side_mut(side).entry(price) {
-            std::collections::btree_map::Entry::Vacant(v) => {
+        let l = self.side_mut(side);
+        match l.levels.entry(price) {
+            std::collections::hash_map::Entry::Vacant(v) => {
                 v.insert(Level { head: h, tail: h });
+                l.prices.insert(price);
+                if l.best.is_none_or(|b| l.better(price, b)) {
+                    l.best = Some(price);
+                }
                 let o = &mut store[h];
                 o.prev = NIL;
                 o.next = NIL;
             }
-            std::collections::btree_map::Entry::Occupied(mut e) => {
-                let l = e.get_mut();
-                let tail = l.tail;
-                l.tail = h;
+            std::collections::hash_map::Entry::Occupied(mut e) => {
+                let lv = e.get_mut();
+                let tail = lv.tail;
+                lv.tail = h;
                 store[tail].next = h;
                 let o = &mut store[h];
                 o.prev = tail;
@@ -255,22 +389,26 @@ impl Book {
             let o = &store[h];
             (o.side, o.price, o.prev, o.next)
         };
-        let map = self.side_mut(side);
-        let l = map.get_mut(&price).expect("order's level exists");
+        let l = self.side_mut(side);
+        let lv = l.levels.get_mut(&price).expect("order's level exists");
         if prev == NIL {
-            debug_assert_eq!(l.head, h);
-            l.head = next;
+            debug_assert_eq!(lv.head, h);
+            lv.head = next;
         } else {
             store[prev].next = next;
         }
         if next == NIL {
-            debug_assert_eq!(l.tail, h);
-            l.tail = prev;
+            debug_assert_eq!(lv.tail, h);
+            lv.tail = prev;
         } else {
             store[next].prev = prev;
         }
-        if l.head == NIL {
-            map.remove(&price);
+        if lv.head == NIL {
+            l.levels.remove(&price);
+            l.prices.remove(&price);
+            if l.best == Some(price) {
+                l.recompute_best();
+            }
         }
         let o = &mut store[h];
         o.prev = NIL;

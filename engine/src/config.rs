@@ -97,8 +97,22 @@ impl Step {
     }
 
     /// `d / step` if it is a whole number that fits in i64 (integer arithmetic only).
+    #[inline]
     pub fn count(self, d: Decimal) -> Option<i64> {
         let (m, s) = (d.mantissa(), d.scale());
+        // Fast path (the usual case: the value is written at the step's scale, both
+        // fit in 64 bits): one 64-bit division instead of 128-bit ones. Same result.
+        if s == self.scale {
+            if let (Ok(a), Ok(b)) = (i64::try_from(m), i64::try_from(self.mantissa)) {
+                return if b == 1 {
+                    Some(a)
+                } else if a % b == 0 {
+                    Some(a / b)
+                } else {
+                    None
+                };
+            }
+        }
         let t = s.max(self.scale);
         let a = m.checked_mul(10i128.checked_pow(t - s)?)?;
         let b = self
@@ -111,7 +125,16 @@ impl Step {
     }
 
     /// `n × step` as a Decimal at the step's scale.
+    #[inline]
     pub fn decimal(self, n: i64) -> Decimal {
+        // Same value and representation as the general path, without 128-bit checks.
+        if let Ok(m) = i64::try_from(self.mantissa) {
+            if let Some(v) = n.checked_mul(m) {
+                if self.scale <= 28 {
+                    return Decimal::new(v, self.scale);
+                }
+            }
+        }
         Decimal::try_from_i128_with_scale(n as i128 * self.mantissa, self.scale)
             .unwrap_or(Decimal::MAX)
     }

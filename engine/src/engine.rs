@@ -3,7 +3,6 @@
 //! Per command, in exchange-core's order: validate (precedence-ordered rejects) → hold →
 //! match → settle each trade from its fill → release what is left → emit.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use rust_decimal::Decimal;
@@ -11,7 +10,7 @@ use rust_decimal::Decimal;
 use crate::accounts::{fee, Account, RATE_ONE};
 use crate::book::{Book, FxMap, Order, OrderStore, NIL};
 use crate::config::{Asset, ConfigError, Instrument, Owner, VenueConfig};
-use crate::ids::ClientIds;
+use crate::ids::{ClientIds, KeyHash};
 use crate::types::*;
 
 pub struct Engine {
@@ -19,7 +18,7 @@ pub struct Engine {
     pub(crate) instruments: Vec<Instrument>,
     pub(crate) symbols: FxMap<Arc<str>, u32>,
     pub(crate) account_ix: FxMap<Arc<str>, u32>,
-    pub(crate) owners: HashMap<OwnerId, Owner>,
+    pub(crate) owners: FxMap<OwnerId, Owner>,
     pub(crate) accounts: Vec<Account>,
     /// Fees collected by the venue, per asset.
     pub(crate) fees: Vec<i128>,
@@ -91,7 +90,7 @@ impl Engine {
             books: c.instruments.iter().map(|_| Book::default()).collect(),
             assets: c.assets,
             instruments: c.instruments,
-            owners: c.owners,
+            owners: c.owners.into_iter().collect(),
             accounts,
             fees: vec![0; n_assets],
             totals,
@@ -190,18 +189,32 @@ impl Engine {
         }
     }
 
+    /// Instrument index of a symbol: a short scan when there are few (no hashing).
+    #[inline]
+    fn instrument_ix(&self, symbol: &str) -> Option<u32> {
+        if self.instruments.len() <= 8 {
+            return self
+                .instruments
+                .iter()
+                .position(|i| *i.symbol == *symbol)
+                .map(|i| i as u32);
+        }
+        self.symbols.get(symbol).copied()
+    }
+
     // ---- client ids -------------------------------------------------------------
 
-    fn id_used(&self, owner: OwnerId, cl: &str) -> bool {
-        self.client_ids.get(owner, cl).is_some()
+    fn id_used(&self, h: KeyHash, owner: OwnerId, cl: &str) -> bool {
+        self.client_ids.get_hashed(h, owner, cl).is_some()
     }
 
     fn id_lookup(&self, owner: OwnerId, cl: &str) -> Option<OrderId> {
         self.client_ids.get(owner, cl).filter(|id| *id != 0)
     }
 
-    fn id_record(&mut self, owner: OwnerId, cl: &Arc<str>, order: OrderId) {
-        self.client_ids.insert(owner, cl, order);
+    /// Record a client id that `id_used` just reported unused.
+    fn id_record(&mut self, h: KeyHash, owner: OwnerId, cl: &Arc<str>, order: OrderId) {
+        self.client_ids.insert_new(h, owner, cl, order);
     }
 
     // ---- events -----------------------------------------------------------------
@@ -435,23 +448,24 @@ impl Engine {
     // ---- new order ----------------------------------------------------------------
 
     fn new_order(&mut self, c: &NewOrder, out: &mut Vec<Event>) {
-        let Some(&ii) = self.symbols.get(&*c.symbol) else {
+        let Some(ii) = self.instrument_ix(&c.symbol) else {
             return self.reject_new(c, RejectReason::UnknownSymbol, out);
         };
-        if self.id_used(c.owner, &c.cl_ord_id) {
+        let hk = ClientIds::hash(c.owner, &c.cl_ord_id);
+        if self.id_used(hk, c.owner, &c.cl_ord_id) {
             return self.reject_new(c, RejectReason::DuplicateClOrdId, out);
         }
         let k = match self.check_new(c, ii) {
             Ok(k) => k,
             Err(r) => {
                 // A refused request still uses up its client id for the day.
-                self.id_record(c.owner, &c.cl_ord_id, 0);
+                self.id_record(hk, c.owner, &c.cl_ord_id, 0);
                 return self.reject_new(c, r, out);
             }
         };
         let id = self.next_order_id;
         self.next_order_id += 1;
-        self.id_record(c.owner, &c.cl_ord_id, id);
+        self.id_record(hk, c.owner, &c.cl_ord_id, id);
         self.accounts[k.account as usize].hold[k.hold_asset as usize] +=
             k.lots as i128 * k.hold_per_lot;
         let h = self.orders.insert(Order {
@@ -740,7 +754,8 @@ impl Engine {
 
     fn cancel(&mut self, c: &Cancel, out: &mut Vec<Event>) {
         let found = self.find(c.owner, &c.orig_cl_ord_id);
-        let res = if self.id_used(c.owner, &c.cl_ord_id) {
+        let hk = ClientIds::hash(c.owner, &c.cl_ord_id);
+        let res = if self.id_used(hk, c.owner, &c.cl_ord_id) {
             Err(RejectReason::DuplicateClOrdId)
         } else {
             self.check_target(found, &c.symbol, c.side)
@@ -749,7 +764,7 @@ impl Engine {
             Ok(h) => h,
             Err(r) => {
                 if r != RejectReason::DuplicateClOrdId {
-                    self.id_record(c.owner, &c.cl_ord_id, 0);
+                    self.id_record(hk, c.owner, &c.cl_ord_id, 0);
                 }
                 let (cl, orig, sym) = (&c.cl_ord_id, &c.orig_cl_ord_id, &c.symbol);
                 return self.cancel_reject(
@@ -766,7 +781,7 @@ impl Engine {
             }
         };
         let id = self.orders[h].id;
-        self.id_record(c.owner, &c.cl_ord_id, id);
+        self.id_record(hk, c.owner, &c.cl_ord_id, id);
         let ii = self.orders[h].instrument as usize;
         self.books[ii].remove(&mut self.orders, h);
         let o = &mut self.orders[h];
@@ -778,9 +793,10 @@ impl Engine {
     fn check_replace(
         &self,
         c: &Replace,
+        hk: KeyHash,
         found: Option<u32>,
     ) -> Result<(u32, i64, i64, i128), RejectReason> {
-        if self.id_used(c.owner, &c.cl_ord_id) {
+        if self.id_used(hk, c.owner, &c.cl_ord_id) {
             return Err(RejectReason::DuplicateClOrdId);
         }
         let h = self.check_target(found, &c.symbol, c.side)?;
@@ -809,11 +825,12 @@ impl Engine {
 
     fn replace(&mut self, c: &Replace, out: &mut Vec<Event>) {
         let found = self.find(c.owner, &c.orig_cl_ord_id);
-        let (h, price, lots, hpl) = match self.check_replace(c, found) {
+        let hk = ClientIds::hash(c.owner, &c.cl_ord_id);
+        let (h, price, lots, hpl) = match self.check_replace(c, hk, found) {
             Ok(v) => v,
             Err(r) => {
                 if r != RejectReason::DuplicateClOrdId {
-                    self.id_record(c.owner, &c.cl_ord_id, 0);
+                    self.id_record(hk, c.owner, &c.cl_ord_id, 0);
                 }
                 let (cl, orig, sym) = (&c.cl_ord_id, &c.orig_cl_ord_id, &c.symbol);
                 return self.cancel_reject(
@@ -830,7 +847,7 @@ impl Engine {
             }
         };
         let (id, ii) = (self.orders[h].id, self.orders[h].instrument as usize);
-        self.id_record(c.owner, &c.cl_ord_id, id);
+        self.id_record(hk, c.owner, &c.cl_ord_id, id);
         let o = &mut self.orders[h];
         o.orig_cl_ord_id = Some(std::mem::replace(&mut o.cl_ord_id, c.cl_ord_id.clone()));
         let (acct, asset, old_hold) = (o.account as usize, o.hold_asset as usize, o.hold());

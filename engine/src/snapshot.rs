@@ -7,7 +7,7 @@ use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
-use crate::book::{Order, NIL};
+use crate::book::{Order, OrderStore, NIL};
 use crate::codec::{side_code, status_code, tif_code, Dec, DecodeError, Enc};
 use crate::engine::Engine;
 use crate::types::{OrdType, OwnerId, Side};
@@ -137,7 +137,7 @@ impl Engine {
                 a.hold[x] = d.i128()?;
             }
         }
-        self.orders = Default::default();
+        let mut orders = Vec::new();
         for _ in 0..d.u32()? {
             let o = Order {
                 id: d.u64()?,
@@ -165,9 +165,10 @@ impl Engine {
             {
                 return Err(DecodeError("order index out of range").into());
             }
-            let h = self.orders.insert(o);
-            self.orders.retire(h); // done orders go to the done arena, as live
+            orders.push(o);
         }
+        // Done orders go to the done arena, as live.
+        self.orders = OrderStore::from_orders(orders);
         if d.u32()? as usize != self.books.len() {
             return Err("instrument count differs from the configuration".into());
         }
