@@ -264,6 +264,8 @@ impl<'a> Dec<'a> {
                     1 => Some(self.u64()?),
                     _ => return Err(DecodeError("option tag")),
                 },
+                symbol: None,
+                side: None,
             }),
             5 => Command::EndOfDay,
             _ => return Err(DecodeError("command tag")),
@@ -302,6 +304,8 @@ mod tests {
                 owner: OwnerId(1),
                 cl_ord_id: None,
                 order_id: Some(9),
+                symbol: None,
+                side: None,
             }),
             Command::EndOfDay,
         ];

@@ -171,8 +171,8 @@ impl Engine {
                 cl_ord_id: q.cl_ord_id.clone().unwrap_or_else(|| "".into()),
                 orig_cl_ord_id: None,
                 account: None,
-                symbol: "".into(),
-                side: Side::Buy,
+                symbol: q.symbol.clone().unwrap_or_else(|| "".into()),
+                side: q.side.unwrap_or(Side::Buy),
                 ord_type: OrdType::Limit,
                 tif: Tif::Day,
                 order_qty: Decimal::ZERO,
@@ -448,10 +448,14 @@ impl Engine {
     // ---- new order ----------------------------------------------------------------
 
     fn new_order(&mut self, c: &NewOrder, out: &mut Vec<Event>) {
+        let hk = ClientIds::hash(c.owner, &c.cl_ord_id);
         let Some(ii) = self.instrument_ix(&c.symbol) else {
+            // The refused order still uses up its client id for the day.
+            if !self.id_used(hk, c.owner, &c.cl_ord_id) {
+                self.id_record(hk, c.owner, &c.cl_ord_id, 0);
+            }
             return self.reject_new(c, RejectReason::UnknownSymbol, out);
         };
-        let hk = ClientIds::hash(c.owner, &c.cl_ord_id);
         if self.id_used(hk, c.owner, &c.cl_ord_id) {
             return self.reject_new(c, RejectReason::DuplicateClOrdId, out);
         }
@@ -758,7 +762,14 @@ impl Engine {
         let res = if self.id_used(hk, c.owner, &c.cl_ord_id) {
             Err(RejectReason::DuplicateClOrdId)
         } else {
-            self.check_target(found, &c.symbol, c.side)
+            // OrigClOrdID must be the order's latest ClOrdID, as for replace.
+            self.check_target(found, &c.symbol, c.side).and_then(|h| {
+                if *self.orders[h].cl_ord_id == *c.orig_cl_ord_id {
+                    Ok(h)
+                } else {
+                    Err(RejectReason::NotLatestClOrdId)
+                }
+            })
         };
         let h = match res {
             Ok(h) => h,

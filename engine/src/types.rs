@@ -128,6 +128,10 @@ pub struct StatusQuery {
     pub owner: OwnerId,
     pub cl_ord_id: Option<Arc<str>>,
     pub order_id: Option<OrderId>,
+    /// The request's Symbol and Side, echoed when the order is unknown.
+    /// (Queries are never journaled, so the journal codec ignores them.)
+    pub symbol: Option<Arc<str>>,
+    pub side: Option<Side>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]

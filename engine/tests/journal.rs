@@ -183,6 +183,8 @@ fn run_loop_publishes_routes_and_shuts_down() {
             owner: OwnerId(2),
             cl_ord_id: Some("b".into()),
             order_id: None,
+            symbol: None,
+            side: None,
         }),
     )
     .unwrap();

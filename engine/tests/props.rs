@@ -222,6 +222,8 @@ impl Gen {
                     owner: OwnerId(t.as_ref().map_or(owner as u32, |t| t.0)),
                     cl_ord_id: t.map(|t| t.1),
                     order_id: None,
+                    symbol: None,
+                    side: None,
                 })
             }
             Op::Eod => Command::EndOfDay,

@@ -516,6 +516,8 @@ fn status_is_read_only() {
             owner: OwnerId(owner),
             cl_ord_id: cl.map(Into::into),
             order_id: id,
+            symbol: None,
+            side: None,
         })
     };
     let ev = s.run(q(1, Some("a"), None));
@@ -584,4 +586,38 @@ fn config_is_validated() {
     let mut c = std_venue();
     c.default_taker_bps = d("0.001");
     assert!(matches!(Engine::new(&c), Err(ConfigError::Fee(_))));
+}
+
+#[test]
+fn every_refused_order_uses_up_its_client_id() {
+    let mut s = sim();
+    assert_eq!(
+        s.kinds(limit(1, "x", "NOPE", Buy, "1", "100", Day)),
+        [rej(RejectReason::UnknownSymbol)]
+    );
+    assert_eq!(
+        s.kinds(limit(1, "x", BTC, Buy, "1", "100", Day)),
+        [rej(RejectReason::DuplicateClOrdId)]
+    );
+}
+
+#[test]
+fn cancel_must_name_the_latest_client_id() {
+    let mut s = sim();
+    s.run(limit(1, "a", BTC, Buy, "1", "100", Gtc));
+    s.run(replace(1, "a1", "a", BTC, Buy, "2", None));
+    let ev = s.run(cancel(1, "c1", "a", BTC, Buy));
+    assert_eq!(
+        ev[0].kind,
+        CancelRejected {
+            reason: RejectReason::NotLatestClOrdId,
+            response_to: ResponseTo::Cancel
+        }
+    );
+    assert_eq!(
+        s.kinds(cancel(1, "c2", "a1", BTC, Buy)),
+        [Canceled {
+            cause: CancelCause::Requested
+        }]
+    );
 }

@@ -185,6 +185,8 @@ impl VenueApp {
             owner: self.owner,
             cl_ord_id: q.cl_ord_id.map(Arc::from),
             order_id,
+            symbol: Some(self.symbol(q.symbol)),
+            side: fix_side(q.side),
         });
         match self.submit(cmd) {
             Ok(()) => AppAction::Accepted,

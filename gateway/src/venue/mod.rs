@@ -135,9 +135,13 @@ impl Venue {
         for e in self.replayed.drain(..) {
             by_owner.entry(e.owner).or_default().push(e);
         }
-        let Ok(routes) = self.routes.read() else { return };
+        let Ok(routes) = self.routes.read() else {
+            return;
+        };
         for (owner, events) in by_owner {
-            let Some(h) = routes.get(&owner) else { continue };
+            let Some(h) = routes.get(&owner) else {
+                continue;
+            };
             let venue = Arc::clone(&self.venue);
             let _ = h.tx.send(crate::acceptor::SessionCmd::With(Box::new(move |s| {
                 let reported = s.max_stored_exec_id();

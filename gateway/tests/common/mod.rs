@@ -22,7 +22,7 @@ pub const WAIT: Duration = Duration::from_secs(5);
 pub fn settings_text(dir: &Path, port: u16, clients: usize) -> String {
     let mut s = format!(
         "[DEFAULT]\nConnectionType=acceptor\nSocketAcceptAddress=127.0.0.1\nSocketAcceptPort={port}\n\
-         BeginString=FIX.4.2\nSenderCompID=VENUE\nFileStorePath={}\nJournalPath={}\nApplication=venue\n",
+         BeginString=FIX.4.2\nSenderCompID=VENUE\nFileStorePath={}\nJournalPath={}\nApplication=venue\nLogoutTimeout=1\n",
         dir.join("store").display(),
         dir.join("engine").display()
     );
