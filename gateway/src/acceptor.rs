@@ -332,6 +332,8 @@ async fn run_session(
     let mut rbuf = BytesMut::with_capacity(16 * 1024);
     let mut wbuf: Vec<u8> = Vec::with_capacity(16 * 1024);
     let mut shutdown_ack: Option<tokio::sync::oneshot::Sender<()>> = None;
+    // Frames left in `rbuf` after a full read batch.
+    let mut backlog = false;
     loop {
         // A shutdown waits for the connection to end, however it ends.
         if conn.is_none() {
@@ -359,7 +361,7 @@ async fn run_session(
                         rbuf = pending;
                         session.handle_frame(&first, Utc::now(), app.as_mut());
                         conn = Some((stream, permit));
-                        handle_bytes(&mut session, app.as_mut(), &framer, &mut rbuf);
+                        backlog = handle_bytes(&mut session, app.as_mut(), &framer, &mut rbuf).1;
                     }
                     SessionCmd::Send(m) => {
                         session.send_app(&m, Utc::now());
@@ -372,10 +374,21 @@ async fn run_session(
                     }
                 }
             }
+            Some(_) if backlog => {
+                // Let other sessions run, then go on with what was read.
+                tokio::task::yield_now().await;
+                backlog = handle_bytes(&mut session, app.as_mut(), &framer, &mut rbuf).1;
+                app.take_submitted();
+            }
             Some((stream, _)) => {
                 let want_write = !wbuf.is_empty();
                 tokio::select! {
                     biased;
+                    // Reports first: they free the client to send more.
+                    cmd = rx.recv() => {
+                        let Some(cmd) = cmd else { break };
+                        apply_connected(cmd, &mut session, &mut rx, &mut shutdown_ack, &key);
+                    }
                     r = stream.readable() => {
                         if r.is_err() {
                             session.disconnected(Utc::now(), app.as_mut());
@@ -390,10 +403,13 @@ async fn run_session(
                                 continue;
                             }
                             Ok(_) => {
-                                handle_bytes(&mut session, app.as_mut(), &framer, &mut rbuf);
-                                // The engine answers in microseconds: wait for it here
-                                // rather than park this thread and be woken again.
-                                if !limits.reply_spin.is_zero() && app.take_submitted() {
+                                let (frames, more) = handle_bytes(&mut session, app.as_mut(), &framer, &mut rbuf);
+                                backlog = more;
+                                // The engine answers in microseconds: when this was a
+                                // lone order (not a stream to keep reading), wait for
+                                // the answer here rather than park and be woken again.
+                                let submitted = app.take_submitted();
+                                if !limits.reply_spin.is_zero() && submitted && frames <= 2 && !more {
                                     if let Some(cmd) = spin_for_replies(&mut session, &mut rx, limits.reply_spin) {
                                         apply_connected(cmd, &mut session, &mut rx, &mut shutdown_ack, &key);
                                     }
@@ -414,10 +430,6 @@ async fn run_session(
                             conn = None;
                             continue;
                         }
-                    }
-                    cmd = rx.recv() => {
-                        let Some(cmd) = cmd else { break };
-                        apply_connected(cmd, &mut session, &mut rx, &mut shutdown_ack, &key);
                     }
                     _ = sleep_until(deadline) => session.handle_timeout(Utc::now()),
                 }
@@ -494,6 +506,7 @@ fn spin_for_replies(
     budget: Duration,
 ) -> Option<SessionCmd> {
     let deadline = std::time::Instant::now() + budget;
+    let mut polls = 0u32;
     loop {
         match rx.try_recv() {
             Ok(SessionCmd::Send(m)) => {
@@ -506,7 +519,9 @@ fn spin_for_replies(
             }
             Ok(other) => return Some(other),
             Err(mpsc::error::TryRecvError::Empty) => {
-                if std::time::Instant::now() >= deadline {
+                polls = polls.wrapping_add(1);
+                // Reading the clock costs more than a poll.
+                if polls % 64 == 0 && std::time::Instant::now() >= deadline {
                     return None;
                 }
                 std::hint::spin_loop();
@@ -537,18 +552,20 @@ fn drain_app_commands(
 }
 
 /// Frames what was read and feeds the session, a bounded batch at a time.
+/// Returns how many frames it handled, and whether it stopped at the batch
+/// limit with more bytes buffered (the caller comes back after yielding).
 fn handle_bytes(
     session: &mut Session,
     app: &mut dyn Application,
     framer: &Framer,
     rbuf: &mut BytesMut,
-) {
-    for _ in 0..READ_BATCH {
+) -> (usize, bool) {
+    for n in 0..READ_BATCH {
         if session.wants_disconnect() || !session.is_connected() {
-            return;
+            return (n, false);
         }
         match framer.next(rbuf) {
-            FramerEvent::NeedMore => return,
+            FramerEvent::NeedMore => return (n, false),
             FramerEvent::Skip { len, reason } => {
                 rbuf.advance(len);
                 session.handle_garbled(&reason);
@@ -562,6 +579,7 @@ fn handle_bytes(
             }
         }
     }
+    (READ_BATCH, !rbuf.is_empty())
 }
 
 /// Writes as much of `wbuf` as the socket takes now. False on error.

@@ -28,6 +28,9 @@ struct Args {
     /// EnvFilter directive such as `gateway=debug`).
     #[arg(long, default_value = "info")]
     log_level: String,
+    /// Threads that run the FIX sessions (the engine has its own thread).
+    #[arg(long, default_value_t = 2)]
+    io_threads: usize,
 }
 
 fn main() {
@@ -50,6 +53,8 @@ fn main() {
         }
     };
     let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(args.io_threads)
+        .thread_name("fix-io")
         .enable_all()
         .build()
         .expect("tokio runtime");

@@ -851,7 +851,7 @@ fn parse_acceptor(p: &Props) -> Result<AcceptorSettings> {
                 v.parse::<u64>()
                     .map_err(|_| "expected microseconds (an integer)".to_string())
             })?
-            .unwrap_or(50),
+            .unwrap_or(200),
         reply_spin_micros: p
             .opt("ReplySpinMicros", |v| {
                 v.parse::<u64>()
