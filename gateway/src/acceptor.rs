@@ -521,7 +521,7 @@ fn spin_for_replies(
             Err(mpsc::error::TryRecvError::Empty) => {
                 polls = polls.wrapping_add(1);
                 // Reading the clock costs more than a poll.
-                if polls % 64 == 0 && std::time::Instant::now() >= deadline {
+                if polls.is_multiple_of(64) && std::time::Instant::now() >= deadline {
                     return None;
                 }
                 std::hint::spin_loop();
