@@ -4,7 +4,7 @@
 
 mod common;
 
-use std::io::{Read, Write};
+use std::io::Read;
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
@@ -95,7 +95,7 @@ fn a_client_that_stops_reading_is_disconnected_and_gets_the_rest_by_resend() {
         }
         cut = slow.flush().is_err();
         // Meanwhile another client is served normally.
-        if sent % 5_000 == 0 {
+        if sent.is_multiple_of(5_000) {
             other.send("1", &[(112, "alive")]).unwrap();
             other.expect(WAIT, |m| m.get(112) == Some("alive")).unwrap();
         }
