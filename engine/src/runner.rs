@@ -134,6 +134,9 @@ pub fn spawn<S: EventSink>(
     Ok((EngineHandle { tx }, join))
 }
 
+/// A batch larger than this means commands are streaming in.
+const STREAMING_BATCH: usize = 8;
+
 fn next(rx: &Receiver<Request>, spin: Duration) -> Option<Request> {
     match rx.try_recv() {
         Ok(r) => return Some(r),
@@ -152,6 +155,10 @@ fn next(rx: &Receiver<Request>, spin: Duration) -> Option<Request> {
         if Instant::now() >= deadline {
             return rx.recv().ok();
         }
+        // On a busy machine the threads that feed the queue need this core
+        // more than the poll does; when nobody else is runnable this returns
+        // at once.
+        std::thread::yield_now();
     }
 }
 
@@ -168,8 +175,13 @@ fn run<S: EventSink>(
     let mut batch = Vec::with_capacity(cfg.max_batch);
     let mut events = Vec::with_capacity(cfg.max_batch * 4);
     let mut running = true;
+    // Spinning pays off when orders come one at a time (each one's answer
+    // is awaited); under a stream the queue refills on its own, and the
+    // spin only takes a core from the threads feeding it.
+    let mut last_batch = 0usize;
     while running {
-        let Some(first) = next(&rx, cfg.spin) else {
+        let spin = if last_batch > STREAMING_BATCH { Duration::ZERO } else { cfg.spin };
+        let Some(first) = next(&rx, spin) else {
             break;
         };
         batch.push(first);
@@ -181,6 +193,7 @@ fn run<S: EventSink>(
         }
         let ts = (cfg.clock)().max(engine.last_timestamp());
         let mut snapshot = false;
+        last_batch = batch.len();
         for req in batch.drain(..) {
             match req {
                 Request::Command(route, cmd) => {
