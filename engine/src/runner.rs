@@ -20,6 +20,9 @@ use crate::types::{Command, Event, RouteTag};
 /// Receives each batch's events on the engine thread, after they are durable.
 pub trait EventSink: Send + 'static {
     fn publish(&mut self, batch: &[Event]);
+    /// A batch of `commands` was journaled; `commit` is how long the
+    /// append + flush (+ fsync, per policy) took. For metrics.
+    fn committed(&mut self, _commands: usize, _commit: Duration) {}
 }
 
 impl<F: FnMut(&[Event]) + Send + 'static> EventSink for F {
@@ -82,6 +85,11 @@ impl EngineHandle {
 
     pub fn request_snapshot(&self) -> bool {
         self.tx.send(Request::Snapshot).is_ok()
+    }
+
+    /// Requests waiting in the queue.
+    pub fn queue_len(&self) -> usize {
+        self.tx.len()
     }
 
     /// Ask the loop to stop after what is queued before this call.
@@ -180,7 +188,11 @@ fn run<S: EventSink>(
     // spin only takes a core from the threads feeding it.
     let mut last_batch = 0usize;
     while running {
-        let spin = if last_batch > STREAMING_BATCH { Duration::ZERO } else { cfg.spin };
+        let spin = if last_batch > STREAMING_BATCH {
+            Duration::ZERO
+        } else {
+            cfg.spin
+        };
         let Some(first) = next(&rx, spin) else {
             break;
         };
@@ -214,7 +226,9 @@ fn run<S: EventSink>(
             }
         }
         if let Some(j) = journal.as_mut() {
+            let t = Instant::now();
             j.commit()?;
+            sink.committed(last_batch, t.elapsed());
         }
         if !events.is_empty() {
             sink.publish(&events);

@@ -52,6 +52,10 @@ pub struct EngineMetrics {
     pub expired: AtomicU64,
     pub last_batch_events: AtomicU64,
     pub max_batch_events: AtomicU64,
+    pub journal_commits: AtomicU64,
+    pub journal_commit_nanos: AtomicU64,
+    pub journal_commit_max_nanos: AtomicU64,
+    pub last_batch_commands: AtomicU64,
 }
 
 /// Everything the endpoint shows.
@@ -138,7 +142,7 @@ impl Registry {
             }
         }
         let e = &self.engine;
-        let engine: [(&str, &str, &str, &AtomicU64); 11] = [
+        let engine: [(&str, &str, &str, &AtomicU64); 15] = [
             (
                 "fixvenue_engine_batches_total",
                 "counter",
@@ -204,6 +208,30 @@ impl Registry {
                 "gauge",
                 "Most events in one batch.",
                 &e.max_batch_events,
+            ),
+            (
+                "fixvenue_engine_journal_commits_total",
+                "counter",
+                "Journal commits (one per batch).",
+                &e.journal_commits,
+            ),
+            (
+                "fixvenue_engine_journal_commit_nanos_total",
+                "counter",
+                "Time spent committing the journal (append, flush, fsync per policy), ns.",
+                &e.journal_commit_nanos,
+            ),
+            (
+                "fixvenue_engine_journal_commit_max_nanos",
+                "gauge",
+                "Slowest journal commit, ns.",
+                &e.journal_commit_max_nanos,
+            ),
+            (
+                "fixvenue_engine_last_batch_commands",
+                "gauge",
+                "Commands in the last batch.",
+                &e.last_batch_commands,
             ),
         ];
         for (name, kind, help, v) in engine {

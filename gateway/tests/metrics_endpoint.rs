@@ -80,5 +80,10 @@ fn metrics_endpoint_counts_sessions_and_engine() {
     assert_eq!(value(&text, "fixvenue_engine_fills_total"), 2);
     assert_eq!(value(&text, "fixvenue_engine_orders_rejected_total"), 0);
     assert!(value(&text, "fixvenue_engine_batches_total") >= 2);
+    // Two orders, journaled in one or two batches.
+    let commits = value(&text, "fixvenue_engine_journal_commits_total");
+    assert!((1..=2).contains(&commits), "{commits} commits");
+    assert!(value(&text, "fixvenue_engine_journal_commit_nanos_total") > 0);
+    assert_eq!(value(&text, "fixvenue_engine_queue_depth"), 0);
     v.stop();
 }

@@ -106,6 +106,10 @@ impl Venue {
         };
         let (handle, join) =
             engine::spawn(engine, journal, sink, run).map_err(|e| format!("engine thread: {e}"))?;
+        if let Ok(mut depth) = registry.engine_queue_depth.lock() {
+            let h = handle.clone();
+            *depth = Some(Box::new(move || h.queue_len()));
+        }
         Ok(Venue {
             engine: handle,
             replayed,

@@ -60,6 +60,15 @@ impl Router {
 }
 
 impl EventSink for Router {
+    fn committed(&mut self, commands: usize, commit: std::time::Duration) {
+        let m = &self.metrics;
+        let ns = commit.as_nanos() as u64;
+        m.journal_commits.fetch_add(1, Relaxed);
+        m.journal_commit_nanos.fetch_add(ns, Relaxed);
+        m.journal_commit_max_nanos.fetch_max(ns, Relaxed);
+        m.last_batch_commands.store(commands as u64, Relaxed);
+    }
+
     fn publish(&mut self, batch: &[Event]) {
         self.count(batch);
         for e in batch {
