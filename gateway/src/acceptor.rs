@@ -11,6 +11,7 @@
 //! the number of connections is capped.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -33,6 +34,10 @@ use crate::settings::{SessionSettings, Settings};
 
 /// Frames handled per read before other tasks get a turn.
 const READ_BATCH: usize = 64;
+
+/// Sessions wait in place for the engine's answer only while at most this
+/// many are connected.
+const SPIN_MAX_SESSIONS: usize = 4;
 
 /// What a session task can be told.
 pub enum SessionCmd {
@@ -173,6 +178,7 @@ impl Acceptor {
         };
         let mut sessions = HashMap::new();
         let mut routes = HashMap::new();
+        let connected = Arc::new(AtomicUsize::new(0));
         let mut tasks = Vec::new();
         for s in &settings.sessions {
             let store = open_store(settings, s)?;
@@ -190,7 +196,14 @@ impl Acceptor {
                 reply_spin: Duration::from_micros(a.reply_spin_micros),
             };
             let metrics = registry.session(&s.id.to_string());
-            tasks.push(tokio::spawn(run_session(session, app, rx, limits, metrics)));
+            tasks.push(tokio::spawn(run_session(
+                session,
+                app,
+                rx,
+                limits,
+                metrics,
+                Arc::clone(&connected),
+            )));
             routes.insert(
                 (s.id.sender_comp_id.clone(), s.id.target_comp_id.clone()),
                 handle.clone(),
@@ -325,8 +338,10 @@ async fn run_session(
     mut rx: mpsc::UnboundedReceiver<SessionCmd>,
     limits: Limits,
     metrics: Arc<SessionMetrics>,
+    connected: Arc<AtomicUsize>,
 ) {
     let key = session.id().to_string();
+    let mut was_connected = false;
     let framer = Framer::new(limits.max_message_size);
     let mut conn: Option<(TcpStream, OwnedSemaphorePermit)> = None;
     let mut rbuf = BytesMut::with_capacity(16 * 1024);
@@ -335,6 +350,14 @@ async fn run_session(
     // Frames left in `rbuf` after a full read batch.
     let mut backlog = false;
     loop {
+        if conn.is_some() != was_connected {
+            was_connected = conn.is_some();
+            if was_connected {
+                connected.fetch_add(1, Ordering::Relaxed);
+            } else {
+                connected.fetch_sub(1, Ordering::Relaxed);
+            }
+        }
         // A shutdown waits for the connection to end, however it ends.
         if conn.is_none() {
             if let Some(ack) = shutdown_ack.take() {
@@ -409,7 +432,10 @@ async fn run_session(
                                 // lone order (not a stream to keep reading), wait for
                                 // the answer here rather than park and be woken again.
                                 let submitted = app.take_submitted();
-                                if !limits.reply_spin.is_zero() && submitted && frames <= 2 && !more {
+                                // Only while few sessions are connected: with many, the
+                                // wait would hold up the others on this thread.
+                                let few = connected.load(Ordering::Relaxed) <= SPIN_MAX_SESSIONS;
+                                if !limits.reply_spin.is_zero() && submitted && frames <= 2 && !more && few {
                                     if let Some(cmd) = spin_for_replies(&mut session, &mut rx, limits.reply_spin) {
                                         apply_connected(cmd, &mut session, &mut rx, &mut shutdown_ack, &key);
                                     }
@@ -463,6 +489,9 @@ async fn run_session(
             session.flush_store();
         }
         metrics.update(&session);
+    }
+    if was_connected {
+        connected.fetch_sub(1, Ordering::Relaxed);
     }
 }
 
