@@ -532,3 +532,59 @@ fn reports_journaled_but_not_stored_are_delivered_after_restart() {
     assert_eq!(kinds, ["0", "2"], "CLIENT2's ack and fill, once each");
     v.stop().check_invariants().unwrap();
 }
+
+#[test]
+fn day_orders_expire_at_the_end_of_the_day_and_gtc_orders_stay() {
+    let dir = tempfile::tempdir().unwrap();
+    let v = TestVenue::start(dir.path(), 2);
+    let mut c = v.client(1);
+    order(&mut c, "DAY1", "1", "1", Some("100"), "0");
+    order(&mut c, "GTC1", "1", "1", Some("99"), "1");
+    report(&mut c, "DAY1");
+    report(&mut c, "GTC1");
+    v.end_of_day();
+    let exp = report(&mut c, "DAY1");
+    assert_fields(&exp, &[(150, "C"), (39, "C"), (151, "0"), (14, "0")]);
+    // The GTC order is still there and tradable.
+    let mut s = v.client(2);
+    order(&mut s, "S1", "2", "1", Some("99"), "3");
+    assert_fields(&report(&mut s, "S1"), &[(150, "0")]);
+    assert_fields(&report(&mut s, "S1"), &[(150, "2"), (31, "99")]);
+    assert_fields(&report(&mut c, "GTC1"), &[(150, "2")]);
+    let engine = v.stop();
+    engine.check_invariants().unwrap();
+    // The expired order's hold is released: only the trade moved USD.
+    assert_eq!(engine.held("ACC1", "USD"), Some(Decimal::ZERO));
+}
+
+#[test]
+fn market_order_fills_what_rests_and_cancels_the_rest() {
+    let dir = tempfile::tempdir().unwrap();
+    let v = TestVenue::start(dir.path(), 2);
+    let mut s = v.client(1);
+    let mut b = v.client(2);
+    order(&mut s, "S1", "2", "0.5", Some("100"), "1");
+    order(&mut s, "S2", "2", "0.5", Some("101"), "1");
+    report(&mut s, "S1");
+    report(&mut s, "S2");
+    order(&mut b, "M1", "1", "2", None, "0");
+    assert_fields(&report(&mut b, "M1"), &[(150, "0"), (40, "1")]);
+    let f1 = report(&mut b, "M1");
+    assert_fields(&f1, &[(150, "1"), (31, "100"), (32, "0.5")]);
+    assert!(f1.get(44).is_none(), "a market order carries no Price");
+    assert_fields(
+        &report(&mut b, "M1"),
+        &[
+            (150, "1"),
+            (31, "101"),
+            (32, "0.5"),
+            (14, "1"),
+            (6, "100.5"),
+        ],
+    );
+    assert_fields(
+        &report(&mut b, "M1"),
+        &[(150, "4"), (39, "4"), (14, "1"), (151, "0")],
+    );
+    v.stop().check_invariants().unwrap();
+}

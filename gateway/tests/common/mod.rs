@@ -110,6 +110,16 @@ impl TestVenue {
         c
     }
 
+    /// Ends the trading day now, as the venue's day-end timer does.
+    pub fn end_of_day(&self) {
+        self.venue
+            .as_ref()
+            .expect("running")
+            .engine
+            .submit(0, engine::Command::EndOfDay)
+            .expect("engine accepts");
+    }
+
     /// Graceful stop: sessions logged out, journal and stores flushed.
     pub fn stop(mut self) -> engine::Engine {
         if let Some(a) = self.acceptor.take() {
