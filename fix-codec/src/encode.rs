@@ -38,6 +38,18 @@ impl MessageBuilder {
         self.raw(tags::MSG_TYPE, msg_type)
     }
 
+    /// Starts a bare list of fields (no MsgType): for a body that another
+    /// builder frames later. See [`MessageBuilder::fields`].
+    pub fn start_fields(&mut self) -> &mut Self {
+        self.body.clear();
+        self
+    }
+
+    /// The fields written so far, `tag=value SOH` each, unframed.
+    pub fn fields(&self) -> &[u8] {
+        &self.body
+    }
+
     /// Writes `tag=`. Inlined so that constant tags fold to one store.
     #[inline(always)]
     fn tag(&mut self, tag: u32) {

@@ -253,19 +253,12 @@ fn gateway_exec_id() -> String {
 
 fn outgoing(msg_type: &[u8], body: impl FnOnce(&mut MessageBuilder)) -> Outgoing {
     let mut b = MessageBuilder::new("");
-    b.start(b"");
+    b.start_fields();
     body(&mut b);
-    // The builder holds "35=|" then the body; keep the body only.
-    let bytes = b.finish();
-    let body_start = bytes
-        .windows(5)
-        .position(|w| w == b"\x0135=\x01")
-        .map_or(0, |p| p + 5);
-    let end = bytes.len() - 7;
     Outgoing {
         msg_type: msg_type.to_vec(),
         header: Vec::new(),
-        body: bytes[body_start..end].to_vec(),
+        body: b.fields().to_vec(),
     }
 }
 
