@@ -741,7 +741,15 @@ impl Engine {
             .and_then(|id| self.orders.handle(id))
     }
 
-    fn check_target(&self, h: Option<u32>, symbol: &str, side: Side) -> Result<u32, RejectReason> {
+    /// The order a cancel or replace names: it must exist, match symbol and
+    /// side, be live, and `orig` must be its latest client id.
+    fn check_target(
+        &self,
+        h: Option<u32>,
+        orig: &str,
+        symbol: &str,
+        side: Side,
+    ) -> Result<u32, RejectReason> {
         let h = h.ok_or(RejectReason::UnknownOrder)?;
         let o = &self.orders[h];
         if *self.instruments[o.instrument as usize].symbol != *symbol {
@@ -753,6 +761,9 @@ impl Engine {
         if !o.live() {
             return Err(RejectReason::TooLateToCancel);
         }
+        if *o.cl_ord_id != *orig {
+            return Err(RejectReason::NotLatestClOrdId);
+        }
         Ok(h)
     }
 
@@ -762,14 +773,7 @@ impl Engine {
         let res = if self.id_used(hk, c.owner, &c.cl_ord_id) {
             Err(RejectReason::DuplicateClOrdId)
         } else {
-            // OrigClOrdID must be the order's latest ClOrdID, as for replace.
-            self.check_target(found, &c.symbol, c.side).and_then(|h| {
-                if *self.orders[h].cl_ord_id == *c.orig_cl_ord_id {
-                    Ok(h)
-                } else {
-                    Err(RejectReason::NotLatestClOrdId)
-                }
-            })
+            self.check_target(found, &c.orig_cl_ord_id, &c.symbol, c.side)
         };
         let h = match res {
             Ok(h) => h,
@@ -810,11 +814,8 @@ impl Engine {
         if self.id_used(hk, c.owner, &c.cl_ord_id) {
             return Err(RejectReason::DuplicateClOrdId);
         }
-        let h = self.check_target(found, &c.symbol, c.side)?;
+        let h = self.check_target(found, &c.orig_cl_ord_id, &c.symbol, c.side)?;
         let o = &self.orders[h];
-        if *o.cl_ord_id != *c.orig_cl_ord_id {
-            return Err(RejectReason::NotLatestClOrdId);
-        }
         let inst = &self.instruments[o.instrument as usize];
         let price = match c.price {
             None => o.price,
