@@ -11,7 +11,8 @@ use rust_decimal::Decimal;
 use crate::{
     dictionary::{Dictionary, TagInfo},
     framer::Garbled,
-    swar, tags, value, SOH,
+    scan::SohScanner,
+    tags, value, SOH,
 };
 
 /// One field: its tag as written (it may be 0 or negative on the wire) and
@@ -73,30 +74,18 @@ fn default_data_length_tag(tag: u32) -> Option<u32> {
 #[cold]
 fn parse_tag(buf: &[u8], pos: usize) -> Result<(i32, usize), DecodeError> {
     let bad = || Garbled::MalformedField { offset: pos };
-    let mut p = pos;
-    let neg = buf[p] == b'-';
-    p += neg as usize;
-    let digits_start = p;
-    let mut tag: i64 = 0;
-    loop {
-        let Some(&c) = buf.get(p) else {
-            return Err(bad());
-        };
-        if c == b'=' {
-            break;
-        }
-        let d = c.wrapping_sub(b'0');
-        if d > 9 || p - digits_start >= 18 {
-            return Err(bad());
-        }
-        tag = tag * 10 + d as i64;
-        p += 1;
-    }
-    if p == digits_start {
+    let eq = pos + buf[pos..].iter().position(|&c| c == b'=').ok_or_else(bad)?;
+    let text = &buf[pos..eq];
+    let (neg, digits) = match text.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        _ => (false, text),
+    };
+    if digits.is_empty() || digits.len() > 18 || !digits.iter().all(u8::is_ascii_digit) {
         return Err(bad());
     }
-    let tag = i32::try_from(if neg { -tag } else { tag }).map_err(|_| bad())?;
-    Ok((tag, p))
+    let n = digits.iter().fold(0i64, |n, &d| n * 10 + (d - b'0') as i64);
+    let tag = i32::try_from(if neg { -n } else { n }).map_err(|_| bad())?;
+    Ok((tag, eq))
 }
 
 impl<'a> Message<'a> {
@@ -113,24 +102,26 @@ impl<'a> Message<'a> {
         mut fields: Vec<Field>,
     ) -> Result<Self, DecodeError> {
         fields.clear();
+        let mut scan = SohScanner::new(buf);
         let mut pos = 0usize;
         while pos < buf.len() {
-            // Fast path: a tag of 1 to 7 digits, read from one word.
-            let parsed = if pos + 8 <= buf.len() {
-                let w = swar::load(buf, pos);
-                match swar::first(w, b'=') {
-                    Some(eq @ 1..) => swar::digits(w, eq).map(|t| (t as i32, pos + eq)),
-                    _ => None,
+            let bad = || Garbled::MalformedField { offset: pos };
+            // Usually a tag of 1 to 9 digits: read them up to the '='.
+            let mut p = pos;
+            let mut tag = 0u32;
+            while let Some(d) = buf.get(p).map(|c| c.wrapping_sub(b'0')).filter(|&d| d <= 9) {
+                tag = tag * 10 + d as u32;
+                p += 1;
+                if p - pos == 9 {
+                    break; // anything longer is the slow path's
                 }
+            }
+            let (tag, eq) = if p > pos && buf.get(p) == Some(&b'=') {
+                (tag as i32, p)
             } else {
-                None
-            };
-            let (tag, eq) = match parsed {
-                Some(x) => x,
-                None => parse_tag(buf, pos)?,
+                parse_tag(buf, pos)?
             };
             let start = eq + 1;
-            let bad = || Garbled::MalformedField { offset: pos };
             let len_tag = match dict {
                 Some(d) if d.tag_info(tag).has(TagInfo::DATA) => d.data_length_tag(tag as u32),
                 Some(_) => None,
@@ -150,10 +141,7 @@ impl<'a> Message<'a> {
                     }
                     end
                 }
-                None => match swar::find(&buf[start..], SOH) {
-                    Some(n) => start + n,
-                    None => return Err(bad()),
-                },
+                None => scan.next(start).ok_or_else(bad)?,
             };
             fields.push(Field {
                 tag,

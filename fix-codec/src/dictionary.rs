@@ -42,6 +42,15 @@ pub enum FieldType {
 }
 
 impl FieldType {
+    /// Whether any value is well-formed (string types).
+    pub fn is_free_text(self) -> bool {
+        use FieldType::*;
+        matches!(
+            self,
+            String | MultipleValueString | Currency | Exchange | Data | Other
+        )
+    }
+
     fn from_xml(s: &str) -> FieldType {
         match s {
             "INT" => FieldType::Int,
@@ -143,6 +152,9 @@ pub struct GroupDef {
     pub groups: Vec<GroupDef>,
 }
 
+/// Tags below this can go through the validator's fast path.
+pub(crate) const FAST_TAGS: usize = 512;
+
 impl GroupDef {
     pub fn group(&self, count_tag: u32) -> Option<&GroupDef> {
         self.groups.iter().find(|g| g.count_tag == count_tag)
@@ -159,6 +171,10 @@ pub struct MessageDef {
     pub fields: TagSet,
     pub required: Vec<u32>,
     pub groups: Vec<GroupDef>,
+    /// Every tag the message requires (header, trailer and body) as a bit
+    /// set, when all are below [`FAST_TAGS`] and each is in its own section;
+    /// else `None` and validation always takes the full path.
+    pub(crate) fast_required: Option<[u64; FAST_TAGS / 64]>,
 }
 
 impl MessageDef {
@@ -225,6 +241,8 @@ impl TagInfo {
     pub const GROUP_COUNT: u8 = 16;
     /// The field has enumerated values.
     pub const ENUM: u8 = 32;
+    /// The field's type has a format to check (not a string type).
+    pub const FORMAT: u8 = 64;
 
     #[inline]
     pub fn has(self, flag: u8) -> bool {
@@ -343,6 +361,7 @@ impl Dictionary {
                 fields: body.fields,
                 required: body.required,
                 groups: body.groups,
+                fast_required: None,
             });
         }
         let mut msg_index: Vec<(u64, usize)> = messages
@@ -400,6 +419,9 @@ impl Dictionary {
             if let Some(def) = self.field(t) {
                 i.flags |= TagInfo::KNOWN;
                 i.field_type = def.field_type;
+                if !def.field_type.is_free_text() {
+                    i.flags |= TagInfo::FORMAT;
+                }
                 if def.has_values() {
                     i.flags |= TagInfo::ENUM;
                     if enum_sets.len() < u16::MAX as usize {
@@ -412,6 +434,28 @@ impl Dictionary {
         }
         self.info = info;
         self.enum_sets = enum_sets;
+
+        for i in 0..self.messages.len() {
+            let m = &self.messages[i];
+            let sections = [
+                (&self.header_required, TagInfo::HEADER),
+                (&self.trailer_required, TagInfo::TRAILER),
+                (&m.required, 0),
+            ];
+            let mut bits = [0u64; FAST_TAGS / 64];
+            let mut fast = true;
+            for (tags, section) in sections {
+                for &t in tags {
+                    let flags = self.tag_info(t as i32).flags;
+                    let own = flags & (TagInfo::HEADER | TagInfo::TRAILER) == section;
+                    fast &= (t as usize) < FAST_TAGS && own;
+                    if (t as usize) < FAST_TAGS {
+                        bits[t as usize / 64] |= 1 << (t % 64);
+                    }
+                }
+            }
+            self.messages[i].fast_required = fast.then_some(bits);
+        }
     }
 
     /// The hot-path facts about a tag as written (any i32).

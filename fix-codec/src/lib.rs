@@ -23,6 +23,7 @@ pub mod dictionary;
 pub mod encode;
 pub mod framer;
 pub mod messages;
+mod scan;
 pub mod tags;
 pub mod validate;
 pub mod value;
@@ -112,25 +113,5 @@ pub(crate) mod swar {
             }
         }
         hay[i..].iter().position(|&c| c == b).map(|n| i + n)
-    }
-
-    /// If the first `n` (1..=7) bytes of `w` are ASCII digits, their value.
-    #[inline(always)]
-    pub fn digits(w: u64, n: usize) -> Option<u32> {
-        debug_assert!((1..=7).contains(&n));
-        // Move the n digits to the top and fill below with '0', so the
-        // eight bytes read as one zero-padded 8-digit number.
-        let shift = 8 * (8 - n) as u32;
-        let x = (w << shift) | (0x3030_3030_3030_3030u64 >> (64 - shift));
-        let all_digits = (x & 0xF0F0_F0F0_F0F0_F0F0) == 0x3030_3030_3030_3030
-            && (x.wrapping_add(0x0606_0606_0606_0606) & 0xF0F0_F0F0_F0F0_F0F0)
-                == 0x3030_3030_3030_3030;
-        if !all_digits {
-            return None;
-        }
-        // simdjson's eight-digit conversion (first digit in the low byte).
-        let v = (x & 0x0F0F_0F0F_0F0F_0F0F).wrapping_mul(2561) >> 8;
-        let v = (v & 0x00FF_00FF_00FF_00FF).wrapping_mul(6_553_601) >> 16;
-        Some(((v & 0x0000_FFFF_0000_FFFF).wrapping_mul(42_949_672_960_001) >> 32) as u32)
     }
 }

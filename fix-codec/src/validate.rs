@@ -8,7 +8,7 @@
 
 use crate::{
     decode::{Field, Message},
-    dictionary::{Dictionary, FieldType, GroupDef, TagInfo},
+    dictionary::{Dictionary, FieldType, GroupDef, MessageDef, TagInfo, FAST_TAGS},
     value,
 };
 
@@ -469,6 +469,9 @@ impl Dictionary {
             return self.validate_reference(msg, opts);
         }
         let def = self.message(msg.msg_type());
+        if def.is_some_and(|d| self.plainly_valid(msg, d)) {
+            return Ok(());
+        }
 
         let mut present = [[0u64; PRESENT_TAGS as usize / 64]; 3];
         // Keys of top-level fields whose tags the bit sets do not cover.
@@ -618,6 +621,53 @@ impl Dictionary {
             }
         }
         Ok(())
+    }
+
+    /// The common case, cheaply: whether the message passes every check
+    /// even with every switch at its strictest (so it passes under any
+    /// switches). `false` means "look closer", not "invalid": groups, tags
+    /// from [`FAST_TAGS`] up and empty values are left to the full pass.
+    #[inline]
+    fn plainly_valid(&self, msg: &Message, def: &MessageDef) -> bool {
+        let Some(required) = &def.fast_required else {
+            return false;
+        };
+        let mut seen = [0u64; FAST_TAGS / 64];
+        let mut part = SEC_HEADER;
+        for f in msg.fields() {
+            let tag = f.tag as u32 as usize;
+            if tag >= FAST_TAGS {
+                return false;
+            }
+            let info = self.tag_info(f.tag);
+            let (w, bit) = (tag / 64, 1u64 << (tag % 64));
+            if seen[w] & bit != 0
+                || info.flags & (TagInfo::KNOWN | TagInfo::GROUP_COUNT) != TagInfo::KNOWN
+            {
+                return false;
+            }
+            seen[w] |= bit;
+            if info.has(TagInfo::HEADER) {
+                if part != SEC_HEADER {
+                    return false;
+                }
+            } else if info.has(TagInfo::TRAILER) {
+                part = SEC_TRAILER;
+            } else {
+                if part == SEC_TRAILER || !def.fields.contains(tag as u32) {
+                    return false;
+                }
+                part = SEC_BODY;
+            }
+            let v = msg.value(f);
+            if v.is_empty()
+                || (info.has(TagInfo::FORMAT) && !format_ok(info.field_type, v))
+                || !self.allows(info, f.tag, v)
+            {
+                return false;
+            }
+        }
+        seen.iter().zip(required).all(|(s, r)| s & r == *r)
     }
 
     /// A top-level field's own checks, in QuickFIX's order: value (empty,
@@ -805,5 +855,55 @@ pub fn check_sending_time(
             None,
         )),
         _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn msg(s: &str) -> Vec<u8> {
+        s.replace('|', "\x01").into_bytes()
+    }
+
+    /// Ordinary messages must take the fast path, or the speed is lost
+    /// without any test noticing.
+    #[test]
+    fn ordinary_messages_take_the_fast_path() {
+        let dict = crate::fix42();
+        for text in [
+            "8=FIX.4.2|9=154|35=D|34=1234|49=CLIENT1|52=20261126-03:12:47.000|56=VENUE|1=ACC1|11=ORD-000001|21=1|38=1.5|40=2|44=65000.25|54=1|55=BTC-USD|59=3|60=20261126-03:12:47.000|10=133|",
+            "8=FIX.4.2|9=5|35=F|34=2|49=C|52=20261126-03:12:47|56=V|11=2|41=1|54=1|55=X|60=20261126-03:12:47|10=000|",
+            "8=FIX.4.2|9=5|35=0|34=2|49=C|52=20261126-03:12:47|56=V|10=000|",
+            "8=FIX.4.2|9=5|35=A|34=1|49=C|52=20261126-03:12:47|56=V|98=0|108=30|10=000|",
+        ] {
+            let bytes = msg(text);
+            let m = Message::decode_with(&bytes, Some(dict), Vec::new()).unwrap();
+            let def = dict.message(m.msg_type()).unwrap();
+            assert!(dict.plainly_valid(&m, def), "{text}");
+            assert_eq!(dict.validate(&m, &ValidationOptions::default()), Ok(()));
+        }
+    }
+
+    #[test]
+    fn doubtful_messages_take_the_full_path() {
+        let dict = crate::fix42();
+        for text in [
+            // repeated tag, empty value, out of order, unknown tag, missing required
+            "8=FIX.4.2|9=5|35=0|34=2|34=2|49=C|52=20261126-03:12:47|56=V|10=000|",
+            "8=FIX.4.2|9=5|35=0|34=2|49=C|52=20261126-03:12:47|56=V|112=|10=000|",
+            "8=FIX.4.2|9=5|35=0|34=2|49=C|112=x|52=20261126-03:12:47|56=V|10=000|",
+            "8=FIX.4.2|9=5|35=0|34=2|49=C|52=20261126-03:12:47|56=V|9999=x|10=000|",
+            "8=FIX.4.2|9=5|35=0|34=2|49=C|56=V|10=000|",
+        ] {
+            let bytes = msg(text);
+            let m = Message::decode_with(&bytes, Some(dict), Vec::new()).unwrap();
+            let def = dict.message(m.msg_type()).unwrap();
+            assert!(!dict.plainly_valid(&m, def), "{text}");
+            assert!(
+                dict.validate(&m, &ValidationOptions::default()).is_err(),
+                "{text}"
+            );
+        }
     }
 }

@@ -245,14 +245,36 @@ struct Timestamp {
     nanos: u32,
 }
 
+/// Whether all eight bytes of `w` are ASCII digits.
+#[inline(always)]
+fn all_digits(w: u64) -> bool {
+    const HIGH: u64 = 0xF0F0_F0F0_F0F0_F0F0;
+    const ZEROS: u64 = 0x3030_3030_3030_3030;
+    // High nibble 3 in every byte, and adding 6 leaves it 3 (so no byte is
+    // above '9'); with high nibble 3 the add cannot carry between bytes.
+    (w & HIGH) == ZEROS && (w.wrapping_add(0x0606_0606_0606_0606) & HIGH) == ZEROS
+}
+
 #[inline]
 fn scan_utc_timestamp(v: &[u8]) -> Option<Timestamp> {
-    if v.len() < 17 || v[8] != b'-' || v[11] != b':' || v[14] != b':' {
+    // YYYYMMDD-HH:MM:SS, read as two words and a byte.
+    let head: &[u8; 17] = v.get(..17)?.try_into().ok()?;
+    let date = u64::from_le_bytes(head[..8].try_into().expect("8 bytes"));
+    let time = u64::from_le_bytes(head[8..16].try_into().expect("8 bytes"));
+    // In the time word, bytes 0, 3 and 6 are '-', ':' and ':'; the rest,
+    // with '0' put in their place, must be digits like the date word.
+    const SEPARATORS: u64 = 0x00FF_0000_FF00_00FF;
+    if time & SEPARATORS != 0x003A_0000_3A00_002D
+        || !all_digits(date)
+        || !all_digits((time & !SEPARATORS) | 0x0030_0000_3000_0030)
+        || !head[16].is_ascii_digit()
+    {
         return None;
     }
-    let year = digits_at(v, 0, 4)?;
-    let (month, day) = (two(v, 4)?, two(v, 6)?);
-    let (hour, min, sec) = (two(v, 9)?, two(v, 12)?, two(v, 15)?);
+    let d = |i: usize| (head[i] - b'0') as u32;
+    let year = d(0) * 1000 + d(1) * 100 + d(2) * 10 + d(3);
+    let (month, day) = (d(4) * 10 + d(5), d(6) * 10 + d(7));
+    let (hour, min, sec) = (d(9) * 10 + d(10), d(12) * 10 + d(13), d(15) * 10 + d(16));
     let nanos = match v.len() {
         17 => 0,
         21 | 24 | 27 if v[17] == b'.' => {

@@ -106,6 +106,41 @@ proptest! {
         }
     }
 
+    /// Valid messages with a few small changes, so that both answers of the
+    /// validator's fast path (plainly valid, or look closer) are exercised.
+    #[test]
+    fn validate_agrees_with_reference_near_valid_messages(
+        base in prop::sample::select(vec![
+            "8=FIX.4.2|9=0|35=D|34=2|49=C|52=20261126-03:12:47.000|56=V|1=A|11=O1|21=1|38=1.5|40=2|44=65000.25|54=1|55=BTC|59=3|60=20261126-03:12:47|10=000|",
+            "8=FIX.4.2|9=0|35=G|34=2|49=C|52=20261126-03:12:47|56=V|11=O2|41=O1|21=1|38=2|40=2|44=1|54=2|55=BTC|60=20261126-03:12:47|10=000|",
+            "8=FIX.4.2|9=0|35=0|34=9|49=C|52=20261126-03:12:47|56=V|112=t|10=000|",
+        ]),
+        edits in proptest::collection::vec((0usize..4, any::<prop::sample::Index>(), field()), 0..3),
+    ) {
+        let mut fields: Vec<(String, String)> = base
+            .trim_end_matches('|')
+            .split('|')
+            .map(|f| {
+                let (t, v) = f.split_once('=').unwrap();
+                (t.to_string(), v.to_string())
+            })
+            .collect();
+        for (kind, at, f) in edits {
+            let i = at.index(fields.len());
+            match kind {
+                0 => fields[i].1 = f.1,
+                1 => fields.insert(i, f),
+                2 => { fields.remove(i); }
+                _ => { let dup = fields[i].clone(); fields.insert(at.index(fields.len() + 1), dup); }
+            }
+        }
+        let bytes = frame(&fields);
+        let Ok(msg) = Message::decode(&bytes) else { return Ok(()) };
+        for opts in all_options() {
+            prop_assert_eq!(fix42().validate(&msg, &opts), validate_reference(fix42(), &msg, &opts), "{:?} {:?}", fields, opts);
+        }
+    }
+
     #[test]
     fn decimal_writes_as_display(lo in any::<u32>(), mid in any::<u32>(), hi in any::<u32>(), neg in any::<bool>(), scale in 0u32..=28, small in any::<bool>()) {
         let d = if small { Decimal::from_parts(lo % 1000, 0, 0, neg, scale % 6) } else { Decimal::from_parts(lo, mid, hi, neg, scale) };

@@ -1,0 +1,106 @@
+//! Runs the codec hot paths in a loop, for callgrind / perf.
+//! `cargo build --release -p fix-codec --example codec_profile`
+//! then `valgrind --tool=callgrind target/release/examples/codec_profile [decode|validate|encode] N`.
+
+use chrono::{TimeZone, Utc};
+use fix_codec::{
+    encode::Header,
+    fix42,
+    framer::{verify, Framer, FramerEvent},
+    messages::{ExecutionReport, FixMessage, NewOrderSingle},
+    Message, MessageBuilder, ValidationOptions,
+};
+use rust_decimal::Decimal;
+use std::hint::black_box;
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let what = args.get(1).map(String::as_str).unwrap_or("all");
+    let n: usize = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(100_000);
+    let t = Utc.with_ymd_and_hms(2026, 11, 26, 3, 12, 47).unwrap();
+    let mut b = MessageBuilder::new("FIX.4.2");
+    let h = Header {
+        msg_seq_num: 1234,
+        sender_comp_id: "CLIENT1",
+        target_comp_id: "VENUE",
+        sending_time: Some(t),
+        ..Default::default()
+    };
+    let mut nos = Vec::new();
+    NewOrderSingle {
+        account: Some("ACC1"),
+        cl_ord_id: "ORD-000001",
+        handl_inst: b'1',
+        order_qty: Some(Decimal::new(15, 1)),
+        ord_type: b'2',
+        price: Some(Decimal::new(6500025, 2)),
+        side: b'1',
+        symbol: "BTC-USD",
+        time_in_force: Some(b'3'),
+        transact_time: t,
+    }
+    .encode(&h, &mut b, &mut nos);
+    let dict = fix42();
+    let opts = ValidationOptions::default();
+    let framer = Framer::default();
+    let mut fields = Vec::with_capacity(32);
+    if what == "all" || what == "decode" || what == "validate" {
+        for _ in 0..n {
+            let bytes = black_box(&nos[..]);
+            let FramerEvent::Frame { len } = framer.next(bytes) else {
+                unreachable!()
+            };
+            verify(&bytes[..len]).unwrap();
+            let msg = Message::decode_with(&bytes[..len], Some(dict), std::mem::take(&mut fields))
+                .unwrap();
+            if what != "decode" {
+                dict.validate(&msg, &opts).unwrap();
+            }
+            black_box(&msg);
+            fields = msg.into_fields();
+        }
+    }
+    if what == "all" || what == "encode" {
+        let mut out = Vec::with_capacity(512);
+        let t = t + chrono::Duration::milliseconds(123);
+        for _ in 0..n {
+            out.clear();
+            let er = ExecutionReport {
+                account: Some("ACC1"),
+                avg_px: Decimal::new(6500025, 2),
+                cl_ord_id: Some("ORD-000001"),
+                commission: Some(Decimal::new(1950, 2)),
+                comm_type: Some(b'3'),
+                cum_qty: Decimal::new(15, 1),
+                exec_id: "E000000000123",
+                exec_trans_type: b'0',
+                last_px: Some(Decimal::new(6500025, 2)),
+                last_shares: Some(Decimal::new(15, 1)),
+                order_id: "O000000000045",
+                order_qty: Some(Decimal::new(15, 1)),
+                ord_status: b'2',
+                ord_type: Some(b'2'),
+                orig_cl_ord_id: None,
+                price: Some(Decimal::new(6500025, 2)),
+                side: b'1',
+                symbol: "BTC-USD",
+                text: None,
+                time_in_force: Some(b'3'),
+                transact_time: Some(t),
+                ord_rej_reason: None,
+                exec_type: b'2',
+                leaves_qty: Decimal::ZERO,
+            };
+            let h = Header {
+                msg_seq_num: 1234,
+                sender_comp_id: "VENUE",
+                target_comp_id: "CLIENT1",
+                sending_time: Some(t),
+                ..Default::default()
+            };
+            black_box(&er).encode(&h, &mut b, &mut out);
+            black_box(&out);
+        }
+    }
+    println!("{}", String::from_utf8_lossy(&nos).replace('\x01', "|"));
+}

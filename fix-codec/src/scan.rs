@@ -1,0 +1,115 @@
+//! Where the SOH bytes of a frame are, 64 bytes at a time.
+//!
+//! Splitting a frame into fields is a search for the next SOH, again and
+//! again over short distances. Classifying a whole 64-byte block at once
+//! into a bit mask (simdjson's idea) turns each search into a trailing-zero
+//! count instead of a byte loop per field. (The `=` needs no search: the
+//! tag's digits are read up to it.)
+
+use crate::SOH;
+
+const BLOCK: usize = 64;
+
+/// Bit i set where byte `at + i` is SOH (bytes past the end count as not).
+#[inline]
+fn soh_mask(buf: &[u8], at: usize) -> u64 {
+    match buf.get(at..at + BLOCK) {
+        Some(block) => soh_mask_block(block.try_into().expect("64 bytes")),
+        None => {
+            let mut block = [0u8; BLOCK];
+            block[..buf.len() - at].copy_from_slice(&buf[at..]);
+            soh_mask_block(&block)
+        }
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[inline]
+fn soh_mask_block(block: &[u8; BLOCK]) -> u64 {
+    use std::arch::x86_64::{
+        __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_set1_epi8,
+    };
+    let mut mask = 0u64;
+    // SAFETY: SSE2 is part of the x86_64 baseline, so the intrinsics are
+    // always available; each load reads bytes 16*i .. 16*i+16 of the 64-byte
+    // `block`, and loadu has no alignment requirement.
+    unsafe {
+        let soh = _mm_set1_epi8(SOH as i8);
+        for i in 0..BLOCK / 16 {
+            let v = _mm_loadu_si128(block.as_ptr().add(16 * i) as *const __m128i);
+            mask |= (_mm_movemask_epi8(_mm_cmpeq_epi8(v, soh)) as u16 as u64) << (16 * i);
+        }
+    }
+    mask
+}
+
+/// Portable fallback: the same mask a byte at a time.
+#[cfg(not(target_arch = "x86_64"))]
+#[inline]
+fn soh_mask_block(block: &[u8; BLOCK]) -> u64 {
+    block
+        .iter()
+        .enumerate()
+        .fold(0, |m, (i, &b)| m | (((b == SOH) as u64) << i))
+}
+
+/// Finds SOH bytes at or after a position, keeping the current block's mask.
+pub(crate) struct SohScanner<'a> {
+    buf: &'a [u8],
+    /// Start of the block `mask` describes.
+    base: usize,
+    mask: u64,
+}
+
+impl<'a> SohScanner<'a> {
+    pub fn new(buf: &'a [u8]) -> Self {
+        SohScanner {
+            buf,
+            base: 0,
+            mask: soh_mask(buf, 0),
+        }
+    }
+
+    /// The first SOH at or after `from`.
+    #[inline]
+    pub fn next(&mut self, mut from: usize) -> Option<usize> {
+        while from < self.buf.len() {
+            let base = from & !(BLOCK - 1);
+            if base != self.base {
+                self.base = base;
+                self.mask = soh_mask(self.buf, base);
+            }
+            let hits = self.mask & (u64::MAX << (from - base));
+            if hits != 0 {
+                return Some(base + hits.trailing_zeros() as usize);
+            }
+            from = base + BLOCK;
+        }
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_every_soh_across_blocks() {
+        let mut buf = Vec::new();
+        for i in 0..200 {
+            buf.extend_from_slice(format!("{i}=v{}\x01", "x".repeat(i % 70)).as_bytes());
+        }
+        let mut s = SohScanner::new(&buf);
+        for from in 0..buf.len() {
+            let want = buf[from..].iter().position(|&b| b == SOH).map(|n| from + n);
+            assert_eq!(s.next(from), want, "from {from}");
+        }
+        // Backwards too: the scanner reloads the block it needs.
+        for from in (0..buf.len()).rev().step_by(7) {
+            let want = buf[from..].iter().position(|&b| b == SOH).map(|n| from + n);
+            assert_eq!(s.next(from), want, "from {from}");
+        }
+        assert_eq!(s.next(buf.len()), None);
+        assert_eq!(SohScanner::new(b"12345").next(0), None);
+    }
+}
