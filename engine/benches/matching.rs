@@ -10,6 +10,10 @@
 //! timed; each timed run starts from a fresh engine holding the prefilled book, built
 //! outside the timed region. The timed loop is `apply` + dropping the events (`out.clear()`),
 //! as a consumer would. `BENCH_ONLY=throughput,latency,journal,runloop` picks sections.
+//!
+//! Events carry integers (lots, ticks, minor units, catalog indices); turning them into
+//! FIX decimals and names (`Event::cum_qty(&catalog)` …) is not timed here because in the
+//! venue it happens on the session threads that write the reports, not on the matcher.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -81,7 +85,7 @@ impl Rng {
 }
 
 struct Live {
-    v: Vec<(OrderId, u32, Arc<str>, Side)>,
+    v: Vec<(OrderId, u32, ClOrdId, Side)>,
     ix: HashMap<OrderId, usize>,
 }
 
@@ -113,7 +117,7 @@ fn generate(n: usize) -> (Vec<Command>, Vec<Command>, f64) {
     let qty = |l: i64| Decimal::new(l, 3);
     let mut gen = |rng: &mut Rng, live: &Live, prefill: bool| -> Command {
         next_id += 1;
-        let cl: Arc<str> = next_id.to_string().into();
+        let cl: ClOrdId = next_id.to_string().into();
         let owner = rng.below(OWNERS as u64) as u32;
         let side = if rng.below(2) == 0 {
             Side::Buy

@@ -5,9 +5,8 @@
 
 use std::collections::{BTreeSet, HashMap};
 use std::hash::{BuildHasherDefault, Hasher};
-use std::sync::Arc;
 
-use crate::types::{OrdStatus, OrdType, OrderId, OwnerId, Side, Tif};
+use crate::types::{ClOrdId, OrdStatus, OrdType, OrderId, OwnerId, Side, Tif};
 
 pub(crate) const NIL: u32 = u32::MAX;
 
@@ -53,8 +52,8 @@ pub(crate) struct Order {
     pub owner: OwnerId,
     pub account: u32,
     pub instrument: u32,
-    pub cl_ord_id: Arc<str>,
-    pub orig_cl_ord_id: Option<Arc<str>>,
+    pub cl_ord_id: ClOrdId,
+    pub orig_cl_ord_id: Option<ClOrdId>,
     pub side: Side,
     pub ord_type: OrdType,
     pub tif: Tif,

@@ -165,16 +165,27 @@ impl<'a> Dec<'a> {
         Ok(i128::from_le_bytes(self.arr()?))
     }
     pub fn str(&mut self) -> R<Arc<str>> {
-        let n = self.u32()? as usize;
-        let b = self.take(n)?;
-        Ok(std::str::from_utf8(b)
-            .map_err(|_| DecodeError("utf-8"))?
-            .into())
+        Ok(self.text()?.into())
     }
     pub fn opt_str(&mut self) -> R<Option<Arc<str>>> {
         Ok(match self.u8()? {
             0 => None,
             1 => Some(self.str()?),
+            _ => return Err(DecodeError("option tag")),
+        })
+    }
+    fn text(&mut self) -> R<&'a str> {
+        let n = self.u32()? as usize;
+        let b = self.take(n)?;
+        std::str::from_utf8(b).map_err(|_| DecodeError("utf-8"))
+    }
+    pub fn clid(&mut self) -> R<ClOrdId> {
+        Ok(ClOrdId::from(self.text()?))
+    }
+    pub fn opt_clid(&mut self) -> R<Option<ClOrdId>> {
+        Ok(match self.u8()? {
+            0 => None,
+            1 => Some(self.clid()?),
             _ => return Err(DecodeError("option tag")),
         })
     }
@@ -231,7 +242,7 @@ impl<'a> Dec<'a> {
         Ok(match self.u8()? {
             1 => Command::New(NewOrder {
                 owner: OwnerId(self.u32()?),
-                cl_ord_id: self.str()?,
+                cl_ord_id: self.clid()?,
                 account: self.opt_str()?,
                 symbol: self.str()?,
                 side: self.side()?,
@@ -242,15 +253,15 @@ impl<'a> Dec<'a> {
             }),
             2 => Command::Cancel(Cancel {
                 owner: OwnerId(self.u32()?),
-                cl_ord_id: self.str()?,
-                orig_cl_ord_id: self.str()?,
+                cl_ord_id: self.clid()?,
+                orig_cl_ord_id: self.clid()?,
                 symbol: self.str()?,
                 side: self.side()?,
             }),
             3 => Command::Replace(Replace {
                 owner: OwnerId(self.u32()?),
-                cl_ord_id: self.str()?,
-                orig_cl_ord_id: self.str()?,
+                cl_ord_id: self.clid()?,
+                orig_cl_ord_id: self.clid()?,
                 symbol: self.str()?,
                 side: self.side()?,
                 qty: self.dec()?,
@@ -258,7 +269,7 @@ impl<'a> Dec<'a> {
             }),
             4 => Command::Status(StatusQuery {
                 owner: OwnerId(self.u32()?),
-                cl_ord_id: self.opt_str()?,
+                cl_ord_id: self.opt_clid()?,
                 order_id: match self.u8()? {
                     0 => None,
                     1 => Some(self.u64()?),

@@ -9,6 +9,7 @@ use rust_decimal::Decimal;
 
 use crate::accounts::{fee, Account, RATE_ONE};
 use crate::book::{Book, FxMap, Order, OrderStore, NIL};
+use crate::catalog::Catalog;
 use crate::config::{Asset, ConfigError, Instrument, Owner, VenueConfig};
 use crate::ids::{ClientIds, KeyHash};
 use crate::types::*;
@@ -35,6 +36,8 @@ pub struct Engine {
     pub(crate) last_ts: i64,
     /// Orders that became done during the current command, retired after it.
     retire: Vec<u32>,
+    /// Names and scales for reading events (shared with the report writers).
+    catalog: Arc<Catalog>,
 }
 
 /// Why matching stopped for an aggressor.
@@ -56,6 +59,7 @@ struct Checked {
 impl Engine {
     pub fn new(config: &VenueConfig) -> Result<Engine, ConfigError> {
         let c = config.compile()?;
+        let catalog = Arc::new(Catalog::new(&c));
         let n_assets = c.assets.len();
         let mut totals = vec![0i128; n_assets];
         let accounts: Vec<Account> = c
@@ -102,7 +106,13 @@ impl Engine {
             last_seq: 0,
             last_ts: i64::MIN,
             retire: Vec::new(),
+            catalog,
         })
+    }
+
+    /// What turns this engine's events into FIX values (immutable; share it).
+    pub fn catalog(&self) -> Arc<Catalog> {
+        Arc::clone(&self.catalog)
     }
 
     /// Sequence number of the last applied journaled command (0 = none).
@@ -158,34 +168,24 @@ impl Engine {
         .filter(|h| self.orders[*h].owner == q.owner);
         match h {
             Some(h) => out.push(self.order_event(h, EventKind::Status, 0)),
-            None => out.push(Event {
-                seq: self.last_seq,
-                timestamp_nanos: self.last_ts,
-                route: 0,
-                owner: q.owner,
-                kind: EventKind::StatusRejected {
-                    reason: RejectReason::UnknownOrder,
-                },
-                order_id: q.order_id.unwrap_or(0),
-                exec_id: 0,
-                cl_ord_id: q.cl_ord_id.clone().unwrap_or_else(|| "".into()),
-                orig_cl_ord_id: None,
-                account: None,
-                symbol: q.symbol.clone().unwrap_or_else(|| "".into()),
-                side: q.side.unwrap_or(Side::Buy),
-                ord_type: OrdType::Limit,
-                tif: Tif::Day,
-                order_qty: Decimal::ZERO,
-                price: None,
-                cum_qty: Decimal::ZERO,
-                leaves_qty: Decimal::ZERO,
-                avg_px: Decimal::ZERO,
-                last_qty: Decimal::ZERO,
-                last_px: Decimal::ZERO,
-                fee: Decimal::ZERO,
-                fee_asset: None,
-                status: OrdStatus::Rejected,
-            }),
+            None => {
+                let mut e = self.request_event(
+                    q.owner,
+                    EventKind::StatusRejected {
+                        reason: RejectReason::UnknownOrder,
+                    },
+                    q.cl_ord_id.clone().unwrap_or_else(|| "".into()),
+                    q.side.unwrap_or(Side::Buy),
+                    Echo {
+                        symbol: q.symbol.clone().unwrap_or_else(|| "".into()),
+                        account: None,
+                        qty: Decimal::ZERO,
+                        price: None,
+                    },
+                );
+                e.order_id = q.order_id.unwrap_or(0);
+                out.push(e);
+            }
         }
     }
 
@@ -213,7 +213,7 @@ impl Engine {
     }
 
     /// Record a client id that `id_used` just reported unused.
-    fn id_record(&mut self, h: KeyHash, owner: OwnerId, cl: &Arc<str>, order: OrderId) {
+    fn id_record(&mut self, h: KeyHash, owner: OwnerId, cl: &ClOrdId, order: OrderId) {
         self.client_ids.insert_new(h, owner, cl, order);
     }
 
@@ -235,34 +235,71 @@ impl Engine {
         n / Decimal::from(o.cum)
     }
 
+    /// An order's event: plain copies of its integers (no formatting here).
+    #[inline]
     fn order_event(&self, h: u32, kind: EventKind, exec_id: u64) -> Event {
         let o = &self.orders[h];
-        let inst = &self.instruments[o.instrument as usize];
         Event {
             seq: self.last_seq,
             timestamp_nanos: self.last_ts,
             route: 0,
-            owner: o.owner,
-            kind,
             order_id: o.id,
             exec_id,
-            cl_ord_id: o.cl_ord_id.clone(),
-            orig_cl_ord_id: o.orig_cl_ord_id.clone(),
-            account: Some(self.accounts[o.account as usize].name.clone()),
-            symbol: inst.symbol.clone(),
+            owner: o.owner,
+            kind,
             side: o.side,
             ord_type: o.ord_type,
             tif: o.tif,
-            order_qty: inst.lot.decimal(o.qty),
-            price: (o.ord_type == OrdType::Limit).then(|| inst.tick.decimal(o.price)),
-            cum_qty: inst.lot.decimal(o.cum),
-            leaves_qty: inst.lot.decimal(o.leaves()),
-            avg_px: Self::avg_px(inst, o),
-            last_qty: Decimal::ZERO,
-            last_px: Decimal::ZERO,
-            fee: Decimal::ZERO,
-            fee_asset: None,
             status: o.status,
+            cl_ord_id: o.cl_ord_id.clone(),
+            orig_cl_ord_id: o.orig_cl_ord_id.clone(),
+            subject: Subject::Order {
+                instrument: o.instrument,
+                account: o.account,
+            },
+            order_lots: o.qty,
+            price_ticks: o.price,
+            cum_lots: o.cum,
+            leaves_lots: o.leaves(),
+            last_lots: 0,
+            last_ticks: 0,
+            cum_notional: o.cum_notional,
+            fee_minor: 0,
+        }
+    }
+
+    /// The event of a refused request that names no order: the request's own fields.
+    fn request_event(
+        &self,
+        owner: OwnerId,
+        kind: EventKind,
+        cl_ord_id: ClOrdId,
+        side: Side,
+        echo: Echo,
+    ) -> Event {
+        Event {
+            seq: self.last_seq,
+            timestamp_nanos: self.last_ts,
+            route: 0,
+            order_id: 0,
+            exec_id: 0,
+            owner,
+            kind,
+            side,
+            ord_type: OrdType::Limit,
+            tif: Tif::Day,
+            status: OrdStatus::Rejected,
+            cl_ord_id,
+            orig_cl_ord_id: None,
+            subject: Subject::Request(Box::new(echo)),
+            order_lots: 0,
+            price_ticks: 0,
+            cum_lots: 0,
+            leaves_lots: 0,
+            last_lots: 0,
+            last_ticks: 0,
+            cum_notional: 0,
+            fee_minor: 0,
         }
     }
 
@@ -273,40 +310,26 @@ impl Engine {
 
     fn reject_new(&mut self, c: &NewOrder, reason: RejectReason, out: &mut Vec<Event>) {
         let exec_id = self.next_exec();
-        out.push(Event {
-            seq: self.last_seq,
-            timestamp_nanos: self.last_ts,
-            route: 0,
-            owner: c.owner,
-            kind: EventKind::Rejected { reason },
-            order_id: 0,
-            exec_id,
-            cl_ord_id: c.cl_ord_id.clone(),
-            orig_cl_ord_id: None,
-            account: c.account.clone(),
+        let echo = Echo {
             symbol: c.symbol.clone(),
-            side: c.side,
-            ord_type: c.ord_type,
-            tif: c.tif,
-            order_qty: c.qty,
+            account: c.account.clone(),
+            qty: c.qty,
             price: c.price,
-            cum_qty: Decimal::ZERO,
-            leaves_qty: Decimal::ZERO,
-            avg_px: Decimal::ZERO,
-            last_qty: Decimal::ZERO,
-            last_px: Decimal::ZERO,
-            fee: Decimal::ZERO,
-            fee_asset: None,
-            status: OrdStatus::Rejected,
-        });
+        };
+        let kind = EventKind::Rejected { reason };
+        let mut e = self.request_event(c.owner, kind, c.cl_ord_id.clone(), c.side, echo);
+        e.exec_id = exec_id;
+        e.ord_type = c.ord_type;
+        e.tif = c.tif;
+        out.push(e);
     }
 
     #[allow(clippy::too_many_arguments)]
     fn cancel_reject(
         &mut self,
         owner: OwnerId,
-        cl: &Arc<str>,
-        orig: &Arc<str>,
+        cl: &ClOrdId,
+        orig: &ClOrdId,
         symbol: &Arc<str>,
         side: Side,
         order: Option<u32>,
@@ -320,32 +343,15 @@ impl Engine {
         };
         let mut e = match order {
             Some(h) => self.order_event(h, kind, 0),
-            None => Event {
-                seq: self.last_seq,
-                timestamp_nanos: self.last_ts,
-                route: 0,
-                owner,
-                kind,
-                order_id: 0,
-                exec_id: 0,
-                cl_ord_id: cl.clone(),
-                orig_cl_ord_id: None,
-                account: None,
-                symbol: symbol.clone(),
-                side,
-                ord_type: OrdType::Limit,
-                tif: Tif::Day,
-                order_qty: Decimal::ZERO,
-                price: None,
-                cum_qty: Decimal::ZERO,
-                leaves_qty: Decimal::ZERO,
-                avg_px: Decimal::ZERO,
-                last_qty: Decimal::ZERO,
-                last_px: Decimal::ZERO,
-                fee: Decimal::ZERO,
-                fee_asset: None,
-                status: OrdStatus::Rejected,
-            },
+            None => {
+                let echo = Echo {
+                    symbol: symbol.clone(),
+                    account: None,
+                    qty: Decimal::ZERO,
+                    price: None,
+                };
+                self.request_event(owner, kind, cl.clone(), side, echo)
+            }
         };
         e.owner = owner;
         e.cl_ord_id = cl.clone();
@@ -709,10 +715,6 @@ impl Engine {
         }
         let trade_id = self.next_trade_id;
         self.next_trade_id += 1;
-        let inst = &self.instruments[ii];
-        let (last_qty, last_px) = (inst.lot.decimal(q), inst.tick.decimal(px));
-        let qp = self.assets[quote].precision;
-        let quote_name = inst.quote_name.clone();
         for (k, (h, liquidity)) in [(ah, Liquidity::Taker), (rh, Liquidity::Maker)]
             .into_iter()
             .enumerate()
@@ -726,10 +728,9 @@ impl Engine {
                 },
                 x,
             );
-            e.last_qty = last_qty;
-            e.last_px = last_px;
-            e.fee = Decimal::try_from_i128_with_scale(fees[k], qp).unwrap_or(Decimal::MAX);
-            e.fee_asset = Some(quote_name.clone());
+            e.last_lots = q;
+            e.last_ticks = px;
+            e.fee_minor = fees[k];
             out.push(e);
         }
     }

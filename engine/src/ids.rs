@@ -5,19 +5,17 @@
 //! (the cancel/replace target):
 //!
 //! * keys live in an append-only `Vec<Rec>` of 32-byte records, with the id inline
-//!   when it is at most [`INLINE`] bytes (longer ids are kept in a side `Vec<Arc<str>>`);
+//!   when it is at most [`INLINE`] bytes (longer ids are kept in a side `Vec<ClOrdId>`);
 //! * the hash table ([`hashbrown::HashTable`]) holds only a `u32` record index per
 //!   bucket, so it stays small and cache-resident, and a miss is decided by its SIMD
 //!   control bytes without touching any record;
 //! * keys are hashed with `foldhash` (fixed seed, so behaviour is deterministic; the
 //!   table is never iterated to make a decision — dumps go through [`ClientIds::sorted`]).
 
-use std::hash::{BuildHasher, Hasher};
-use std::sync::Arc;
-
 use hashbrown::HashTable;
+use std::hash::{BuildHasher, Hasher};
 
-use crate::types::{OrderId, OwnerId};
+use crate::types::{ClOrdId, OrderId, OwnerId};
 
 const INLINE: usize = 19;
 /// `len` marker of a record whose id is in `long` (index in the first 4 bytes).
@@ -39,7 +37,7 @@ pub(crate) struct KeyHash(u64);
 pub(crate) struct ClientIds {
     table: HashTable<u32>,
     recs: Vec<Rec>,
-    long: Vec<Arc<str>>,
+    long: Vec<ClOrdId>,
 }
 
 /// Room reserved up front (~0.2 MB of table, 2 MB of records as they fill), so a
@@ -69,7 +67,7 @@ fn hash_key(owner: u32, s: &[u8]) -> u64 {
 
 impl ClientIds {
     #[inline]
-    fn key<'a>(recs: &'a [Rec], long: &'a [Arc<str>], i: u32) -> (u32, &'a [u8]) {
+    fn key<'a>(recs: &'a [Rec], long: &'a [ClOrdId], i: u32) -> (u32, &'a [u8]) {
         let r = &recs[i as usize];
         if r.len == LONG {
             let ix = u32::from_le_bytes(r.b[..4].try_into().expect("4 bytes"));
@@ -112,7 +110,7 @@ impl ClientIds {
     }
 
     /// Record `s` (hashed as `h`) → `id`, replacing any earlier value.
-    pub fn insert_hashed(&mut self, h: KeyHash, owner: OwnerId, s: &Arc<str>, id: OrderId) {
+    pub fn insert_hashed(&mut self, h: KeyHash, owner: OwnerId, s: &ClOrdId, id: OrderId) {
         if let Some(i) = self.find(h, owner, s) {
             self.recs[i as usize].order = id;
             return;
@@ -122,12 +120,12 @@ impl ClientIds {
 
     /// Record a key the caller has just seen missing (no intervening insert).
     #[inline]
-    pub fn insert_new(&mut self, h: KeyHash, owner: OwnerId, s: &Arc<str>, id: OrderId) {
+    pub fn insert_new(&mut self, h: KeyHash, owner: OwnerId, s: &ClOrdId, id: OrderId) {
         debug_assert!(self.find(h, owner, s).is_none());
         self.push(h, owner, s, || s.clone(), id);
     }
 
-    pub fn insert(&mut self, owner: OwnerId, s: &Arc<str>, id: OrderId) {
+    pub fn insert(&mut self, owner: OwnerId, s: &ClOrdId, id: OrderId) {
         self.insert_hashed(Self::hash(owner, s), owner, s, id);
     }
 
@@ -137,7 +135,7 @@ impl ClientIds {
         h: KeyHash,
         owner: OwnerId,
         s: &str,
-        arc: impl FnOnce() -> Arc<str>,
+        arc: impl FnOnce() -> ClOrdId,
         id: OrderId,
     ) {
         let mut rec = Rec {

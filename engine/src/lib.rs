@@ -23,6 +23,8 @@
 
 mod accounts;
 mod book;
+mod catalog;
+mod clid;
 mod codec;
 pub mod config;
 mod engine;
@@ -33,6 +35,7 @@ pub mod runner;
 mod snapshot;
 pub mod types;
 
+pub use catalog::Catalog;
 pub use codec::DecodeError;
 pub use config::{
     AccountConfig, AssetConfig, ConfigError, InstrumentConfig, OwnerConfig, VenueConfig,

@@ -144,8 +144,8 @@ impl Engine {
                 owner: OwnerId(d.u32()?),
                 account: d.u32()?,
                 instrument: d.u32()?,
-                cl_ord_id: d.str()?,
-                orig_cl_ord_id: d.opt_str()?,
+                cl_ord_id: d.clid()?,
+                orig_cl_ord_id: d.opt_clid()?,
                 side: d.side()?,
                 ord_type: d.ord_type()?,
                 tif: d.tif()?,
@@ -192,7 +192,7 @@ impl Engine {
         self.client_ids = Default::default();
         for _ in 0..d.u32()? {
             let owner = OwnerId(d.u32()?);
-            let k = d.str()?;
+            let k = d.clid()?;
             let v = d.u64()?;
             self.client_ids.insert(owner, &k, v);
         }

@@ -4,6 +4,8 @@ use std::sync::Arc;
 
 use rust_decimal::Decimal;
 
+pub use crate::clid::ClOrdId;
+
 /// Identifies an order-entry owner (a FIX session).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub struct OwnerId(pub u32);
@@ -86,7 +88,7 @@ impl OrdStatus {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NewOrder {
     pub owner: OwnerId,
-    pub cl_ord_id: Arc<str>,
+    pub cl_ord_id: ClOrdId,
     /// `None` = the owner's default account.
     pub account: Option<Arc<str>>,
     pub symbol: Arc<str>,
@@ -101,9 +103,9 @@ pub struct NewOrder {
 pub struct Cancel {
     pub owner: OwnerId,
     /// The request's own (new) client id.
-    pub cl_ord_id: Arc<str>,
+    pub cl_ord_id: ClOrdId,
     /// Any client id in the order's chain.
-    pub orig_cl_ord_id: Arc<str>,
+    pub orig_cl_ord_id: ClOrdId,
     pub symbol: Arc<str>,
     pub side: Side,
 }
@@ -111,9 +113,9 @@ pub struct Cancel {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Replace {
     pub owner: OwnerId,
-    pub cl_ord_id: Arc<str>,
+    pub cl_ord_id: ClOrdId,
     /// Must be the order's latest client id.
-    pub orig_cl_ord_id: Arc<str>,
+    pub orig_cl_ord_id: ClOrdId,
     pub symbol: Arc<str>,
     pub side: Side,
     /// New total order quantity (FIX OrderQty), including what already filled.
@@ -126,7 +128,7 @@ pub struct Replace {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct StatusQuery {
     pub owner: OwnerId,
-    pub cl_ord_id: Option<Arc<str>>,
+    pub cl_ord_id: Option<ClOrdId>,
     pub order_id: Option<OrderId>,
     /// The request's Symbol and Side, echoed when the order is unknown.
     /// (Queries are never journaled, so the journal codec ignores them.)
@@ -296,7 +298,11 @@ pub enum EventKind {
     },
 }
 
-/// Everything the gateway needs for one ExecutionReport (or OrderCancelReject).
+/// Everything the gateway needs for one ExecutionReport (or OrderCancelReject), in the
+/// engine's integer units: quantities in lots, prices in ticks, fees in quote minor
+/// units, the instrument and account as indices. [`Catalog`](crate::Catalog) turns
+/// them into FIX values (`Event::order_qty(&catalog)` etc.), so the matcher thread
+/// neither formats decimals nor copies names.
 ///
 /// `exec_id` is venue-wide unique for journaled execution reports; it is 0 for
 /// `CancelRejected` (FIX 35=9 has no ExecID) and for status answers.
@@ -308,29 +314,54 @@ pub struct Event {
     pub timestamp_nanos: i64,
     /// The causing command's route tag (set by the runner; 0 from bare `apply`).
     pub route: RouteTag,
+    pub order_id: OrderId,
+    pub exec_id: u64,
     /// The owner this report goes to (the requester, or the resting order's owner for its fills).
     pub owner: OwnerId,
     pub kind: EventKind,
-    pub order_id: OrderId,
-    pub exec_id: u64,
-    pub cl_ord_id: Arc<str>,
-    pub orig_cl_ord_id: Option<Arc<str>>,
-    pub account: Option<Arc<str>>,
-    pub symbol: Arc<str>,
     pub side: Side,
     pub ord_type: OrdType,
     pub tif: Tif,
-    pub order_qty: Decimal,
-    pub price: Option<Decimal>,
-    pub cum_qty: Decimal,
-    pub leaves_qty: Decimal,
-    pub avg_px: Decimal,
-    pub last_qty: Decimal,
-    pub last_px: Decimal,
-    /// This side's fee for this fill, in `fee_asset` (the quote asset); zero otherwise.
-    pub fee: Decimal,
-    pub fee_asset: Option<Arc<str>>,
     pub status: OrdStatus,
+    pub cl_ord_id: ClOrdId,
+    pub orig_cl_ord_id: Option<ClOrdId>,
+    /// Whose numbers these are: an order's, or a refused request's (as sent).
+    pub subject: Subject,
+    /// Lots.
+    pub order_lots: i64,
+    /// Ticks; 0 for a market order.
+    pub price_ticks: i64,
+    /// Lots.
+    pub cum_lots: i64,
+    /// Lots.
+    pub leaves_lots: i64,
+    /// This fill's lots and ticks; 0 for other events.
+    pub last_lots: i64,
+    pub last_ticks: i64,
+    /// Σ ticks × lots of the order's fills (the average price is this over `cum_qty`).
+    pub cum_notional: i128,
+    /// This side's fee for this fill, in the instrument's quote asset minor units.
+    pub fee_minor: i128,
+}
+
+/// What an event's numbers describe.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Subject {
+    /// An order on instrument `instrument` booked to account `account` (catalog indices).
+    Order { instrument: u32, account: u32 },
+    /// A refused request that names no order of the venue: its fields as sent
+    /// (boxed: refusals are rare and should not grow every event).
+    Request(Box<Echo>),
+}
+
+/// A refused request's own fields, echoed in its report. The integer fields of the
+/// event are zero.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Echo {
+    pub symbol: Arc<str>,
+    pub account: Option<Arc<str>>,
+    pub qty: Decimal,
+    pub price: Option<Decimal>,
 }
 
 /// Current state of an order, for lookups and status answers.
@@ -339,8 +370,8 @@ pub struct OrderView {
     pub order_id: OrderId,
     pub owner: OwnerId,
     pub account: Arc<str>,
-    pub cl_ord_id: Arc<str>,
-    pub orig_cl_ord_id: Option<Arc<str>>,
+    pub cl_ord_id: ClOrdId,
+    pub orig_cl_ord_id: Option<ClOrdId>,
     pub symbol: Arc<str>,
     pub side: Side,
     pub ord_type: OrdType,

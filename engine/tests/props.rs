@@ -3,8 +3,6 @@
 
 mod common;
 
-use std::sync::Arc;
-
 use common::*;
 use engine::*;
 use proptest::prelude::*;
@@ -84,17 +82,17 @@ fn cfg() -> VenueConfig {
 /// Turns ops into commands, remembering issued ids so cancels/replaces hit real orders.
 #[derive(Default)]
 struct Gen {
-    issued: Vec<(u32, Arc<str>, &'static str, Side)>,
+    issued: Vec<(u32, ClOrdId, &'static str, Side)>,
     n: u64,
 }
 
 impl Gen {
-    fn id(&mut self) -> Arc<str> {
+    fn id(&mut self) -> ClOrdId {
         self.n += 1;
         format!("c{}", self.n).into()
     }
 
-    fn target(&self, owner: u32, t: u16) -> Option<(u32, Arc<str>, &'static str, Side)> {
+    fn target(&self, owner: u32, t: u16) -> Option<(u32, ClOrdId, &'static str, Side)> {
         if self.issued.is_empty() {
             return None;
         }

@@ -179,13 +179,14 @@ fn match_settles_both_sides_with_fees() {
     assert_eq!((t.owner, m.owner), (OwnerId(2), OwnerId(1)));
     assert_eq!(t.cl_ord_id.as_ref(), "bid");
     assert_eq!(m.cl_ord_id.as_ref(), "ask");
-    assert_eq!((t.last_qty, t.last_px), (d("1"), d("10000")));
-    assert_eq!(t.fee, d("2.5"));
-    assert_eq!(m.fee, d("1"));
-    assert_eq!(t.fee_asset.as_deref(), Some("USD"));
+    let cat = s.e.catalog();
+    assert_eq!((t.last_qty(&cat), t.last_px(&cat)), (d("1"), d("10000")));
+    assert_eq!(t.fee(&cat), d("2.5"));
+    assert_eq!(m.fee(&cat), d("1"));
+    assert_eq!(t.fee_asset(&cat), Some("USD"));
     assert_eq!((t.status, m.status), (OrdStatus::Filled, OrdStatus::Filled));
-    assert_eq!(t.avg_px, d("10000"));
-    assert_eq!(t.leaves_qty, d("0"));
+    assert_eq!(t.avg_px(&cat), d("10000"));
+    assert_eq!(t.leaves_qty(&cat), d("0"));
     assert_ne!(t.exec_id, m.exec_id);
     assert_eq!(s.e.balance("B", "USD"), Some(d("89997.5")));
     assert_eq!(s.e.balance("B", "BTC"), Some(d("11")));
@@ -200,8 +201,9 @@ fn fee_rounds_up_to_quote_precision() {
     // 0.1 ETH at 0.05 = 0.005 USD; taker 2.5 bp = 0.00000125 → 0.000002; maker 1 bp = 0.0000005 → 0.000001.
     s.run(limit(1, "a", ETH, Sell, "0.1", "0.05", Day));
     let ev = s.run(limit(2, "b", ETH, Buy, "0.1", "0.05", Day));
-    assert_eq!(ev[1].fee, d("0.000002"));
-    assert_eq!(ev[2].fee, d("0.000001"));
+    let cat = s.e.catalog();
+    assert_eq!(ev[1].fee(&cat), d("0.000002"));
+    assert_eq!(ev[2].fee(&cat), d("0.000001"));
     assert_eq!(s.e.fees_collected("USD"), Some(d("0.000003")));
 }
 
@@ -210,7 +212,7 @@ fn price_improvement_releases_hold_and_trades_at_resting_price() {
     let mut s = sim();
     s.run(limit(1, "a", BTC, Sell, "1", "9000", Day));
     let ev = s.run(limit(2, "b", BTC, Buy, "1", "10000", Day));
-    assert_eq!(ev[1].last_px, d("9000"));
+    assert_eq!(ev[1].last_px(&s.e.catalog()), d("9000"));
     assert_eq!(s.e.held("B", "USD"), Some(d("0")));
     assert_eq!(s.e.balance("B", "USD"), Some(d("90997.75")));
 }
@@ -230,7 +232,7 @@ fn price_time_priority_and_partial_fills() {
     assert_eq!(makers, ["c1", "a2", "a1"]);
     let last = ev.iter().rfind(|e| e.owner == OwnerId(2)).unwrap();
     assert_eq!(last.status, OrdStatus::Filled);
-    assert_eq!(last.avg_px, d("100.2"));
+    assert_eq!(last.avg_px(&s.e.catalog()), d("100.2"));
     let a1 = s.e.order(OwnerId(1), "a1").unwrap();
     assert_eq!(
         (a1.status, a1.cum_qty, a1.leaves_qty),
@@ -296,7 +298,7 @@ fn market_buy_stops_when_funds_run_out() {
         ]
     );
     // 14 lots of 0.001 at 10000 cost 10.0025 each.
-    assert_eq!(ev[1].last_qty, d("0.014"));
+    assert_eq!(ev[1].last_qty(&s.e.catalog()), d("0.014"));
     assert_eq!(s.e.balance("B", "USD"), Some(d("9.965")));
     assert_eq!(s.e.balance("B", "BTC"), Some(d("0.014")));
     // Nothing available: refused.
@@ -523,7 +525,11 @@ fn status_is_read_only() {
     let ev = s.run(q(1, Some("a"), None));
     assert_eq!(ev[0].kind, Status);
     assert_eq!(
-        (ev[0].cl_ord_id.as_ref(), ev[0].order_qty, ev[0].exec_id),
+        (
+            ev[0].cl_ord_id.as_ref(),
+            ev[0].order_qty(&s.e.catalog()),
+            ev[0].exec_id
+        ),
         ("a1", d("2"), 0)
     );
     let id = ev[0].order_id;

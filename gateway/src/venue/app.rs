@@ -94,7 +94,7 @@ impl VenueApp {
         };
         let cmd = Command::New(NewOrder {
             owner: self.owner,
-            cl_ord_id: Arc::from(o.cl_ord_id),
+            cl_ord_id: o.cl_ord_id.into(),
             account: o.account.map(Arc::from),
             symbol: self.symbol(o.symbol),
             side,
@@ -127,8 +127,8 @@ impl VenueApp {
         };
         let cmd = Command::Cancel(Cancel {
             owner: self.owner,
-            cl_ord_id: Arc::from(c.cl_ord_id),
-            orig_cl_ord_id: Arc::from(c.orig_cl_ord_id),
+            cl_ord_id: c.cl_ord_id.into(),
+            orig_cl_ord_id: c.orig_cl_ord_id.into(),
             symbol: self.symbol(c.symbol),
             side,
         });
@@ -159,8 +159,8 @@ impl VenueApp {
         };
         let cmd = Command::Replace(Replace {
             owner: self.owner,
-            cl_ord_id: Arc::from(r.cl_ord_id),
-            orig_cl_ord_id: Arc::from(r.orig_cl_ord_id),
+            cl_ord_id: r.cl_ord_id.into(),
+            orig_cl_ord_id: r.orig_cl_ord_id.into(),
             symbol: self.symbol(r.symbol),
             side,
             qty,
@@ -183,7 +183,7 @@ impl VenueApp {
         }
         let cmd = Command::Status(StatusQuery {
             owner: self.owner,
-            cl_ord_id: q.cl_ord_id.map(Arc::from),
+            cl_ord_id: q.cl_ord_id.map(Into::into),
             order_id,
             symbol: Some(self.symbol(q.symbol)),
             side: fix_side(q.side),

@@ -37,6 +37,7 @@ pub struct Venue {
     /// they had not stored when the venue stopped.
     replayed: std::collections::VecDeque<engine::Event>,
     venue: Arc<VenueFile>,
+    catalog: Arc<engine::Catalog>,
     join: Option<std::thread::JoinHandle<Result<Engine, engine::RunError>>>,
     routes: router::Routes,
     day_end: Option<tokio::task::JoinHandle<()>>,
@@ -95,9 +96,11 @@ impl Venue {
         };
         tracing::info!(last_seq = engine.last_seq(), journal = ?dir, "engine recovered");
         let routes: router::Routes = Arc::new(RwLock::new(HashMap::new()));
+        let catalog = engine.catalog();
         let sink = router::Router::new(
             Arc::clone(&routes),
             Arc::clone(&venue),
+            Arc::clone(&catalog),
             Arc::clone(&registry.engine),
         );
         let run = RunConfig {
@@ -114,6 +117,7 @@ impl Venue {
             engine: handle,
             replayed,
             venue,
+            catalog,
             join: Some(join),
             routes,
             day_end: None,
@@ -147,12 +151,13 @@ impl Venue {
                 continue;
             };
             let venue = Arc::clone(&self.venue);
+            let catalog = Arc::clone(&self.catalog);
             let _ = h.tx.send(crate::acceptor::SessionCmd::With(Box::new(move |s| {
                 let reported = s.max_stored_exec_id();
                 let missed: Vec<engine::Event> = events.into_iter().filter(|e| e.exec_id > reported).collect();
                 if !missed.is_empty() {
                     tracing::warn!(session = %s.id(), n = missed.len(), "delivering reports journaled but not stored before the last stop");
-                    router::deliver(s, &missed, &venue);
+                    router::deliver(s, &missed, &venue, &catalog);
                 }
             })));
         }

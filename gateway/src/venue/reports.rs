@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, TimeZone, Utc};
 use engine::{
-    CancelCause, Event, EventKind, OrdStatus, OrdType, RejectReason, ResponseTo, Side, Tif,
+    CancelCause, Catalog, Event, EventKind, OrdStatus, OrdType, RejectReason, ResponseTo, Side, Tif,
 };
 use fix_codec::messages::{status, ExecutionReport, FixMessage, OrderCancelReject};
 use fix_codec::MessageBuilder;
@@ -58,41 +58,48 @@ pub fn timestamp(nanos: i64) -> DateTime<Utc> {
 }
 
 /// A refusal's text with what the client needs to fix it.
-pub fn reject_text(reason: RejectReason, e: &Event, venue: &VenueFile) -> String {
-    let inst = venue.instrument(&e.symbol);
+pub fn reject_text(reason: RejectReason, e: &Event, venue: &VenueFile, cat: &Catalog) -> String {
+    let symbol = e.symbol(cat);
+    let inst = venue.instrument(symbol);
     match (reason, inst) {
-        (RejectReason::UnknownSymbol, _) => format!("Unknown symbol {}", e.symbol),
+        (RejectReason::UnknownSymbol, _) => format!("Unknown symbol {}", symbol),
         (RejectReason::PriceOffTick, Some(i)) => format!(
             "Price {} is not a multiple of the tick size {} for {}",
-            e.price.unwrap_or_default(),
+            e.price(cat).unwrap_or_default(),
             i.tick_size,
-            e.symbol
+            symbol
         ),
         (RejectReason::QtyOffLot, Some(i)) => {
             format!(
                 "OrderQty {} is not a multiple of the lot size {} for {}",
-                e.order_qty, i.lot_size, e.symbol
+                e.order_qty(cat),
+                i.lot_size,
+                symbol
             )
         }
         (RejectReason::BelowMinQty, Some(i)) => {
             format!(
                 "OrderQty {} is below the minimum {} for {}",
-                e.order_qty, i.min_qty, e.symbol
+                e.order_qty(cat),
+                i.min_qty,
+                symbol
             )
         }
         (RejectReason::AboveMaxQty, Some(i)) => {
             format!(
                 "OrderQty {} is above the maximum {} for {}",
-                e.order_qty, i.max_qty, e.symbol
+                e.order_qty(cat),
+                i.max_qty,
+                symbol
             )
         }
         (RejectReason::AboveMaxNotional, Some(i)) => format!(
             "Order value is above the maximum {} {} for {}",
             i.max_notional.unwrap_or_default(),
             i.quote_asset,
-            e.symbol
+            symbol
         ),
-        (RejectReason::InsufficientFunds, _) => match e.account.as_deref() {
+        (RejectReason::InsufficientFunds, _) => match e.account(cat) {
             Some(a) => format!("Insufficient available funds in account {a} for this order"),
             None => {
                 "Insufficient available funds in the session's account for this order".to_string()
@@ -103,7 +110,7 @@ pub fn reject_text(reason: RejectReason, e: &Event, venue: &VenueFile) -> String
         }
         (RejectReason::UnknownAccount, _) | (RejectReason::AccountNotAllowed, _) => format!(
             "Account {} is unknown or not allowed for this session",
-            e.account.as_deref().unwrap_or("(none)")
+            e.account(cat).unwrap_or("(none)")
         ),
         (RejectReason::UnknownOrder, _) => "Unknown order".to_string(),
         (r, _) => capitalized(r.text()),
@@ -146,7 +153,7 @@ pub fn msg_type(e: &Event) -> &'static [u8] {
 }
 
 /// The body of the report for one event (its MsgType is [`msg_type`]).
-pub fn write_report(e: &Event, venue: &VenueFile, b: &mut MessageBuilder) {
+pub fn write_report(e: &Event, venue: &VenueFile, cat: &Catalog, b: &mut MessageBuilder) {
     let mut oid = itoa::Buffer::new();
     let mut eid = itoa::Buffer::new();
     let order_id = order_id_text(e.order_id, &mut oid);
@@ -165,7 +172,7 @@ pub fn write_report(e: &Event, venue: &VenueFile, b: &mut MessageBuilder) {
         let ord_status = if e.order_id == 0 {
             status::REJECTED
         } else {
-            ord_status_fix(e.status, e.cum_qty)
+            ord_status_fix(e.status, e.cum_qty(cat))
         };
         OrderCancelReject {
             cl_ord_id: &e.cl_ord_id,
@@ -185,7 +192,7 @@ pub fn write_report(e: &Event, venue: &VenueFile, b: &mut MessageBuilder) {
     let mut text: Option<String> = None;
     let mut ord_rej_reason = None;
     let mut exec_trans_type = b'0';
-    let ord_status = ord_status_fix(e.status, e.cum_qty);
+    let ord_status = ord_status_fix(e.status, e.cum_qty(cat));
     let exec_type = match e.kind {
         EventKind::Accepted => status::NEW,
         EventKind::Fill { .. } => {
@@ -205,7 +212,7 @@ pub fn write_report(e: &Event, venue: &VenueFile, b: &mut MessageBuilder) {
             status::EXPIRED
         }
         EventKind::Rejected { reason } => {
-            text = Some(reject_text(reason, e, venue));
+            text = Some(reject_text(reason, e, venue, cat));
             ord_rej_reason = Some(self::ord_rej_reason(reason));
             status::REJECTED
         }
@@ -233,34 +240,34 @@ pub fn write_report(e: &Event, venue: &VenueFile, b: &mut MessageBuilder) {
         eid.format(e.exec_id)
     };
     ExecutionReport {
-        account: e.account.as_deref(),
-        avg_px: n(e.avg_px),
+        account: e.account(cat),
+        avg_px: n(e.avg_px(cat)),
         cl_ord_id: Some(&e.cl_ord_id),
-        commission: fill.then(|| n(e.fee)),
+        commission: fill.then(|| n(e.fee(cat))),
         comm_type: fill.then_some(b'3'),
-        cum_qty: n(e.cum_qty),
+        cum_qty: n(e.cum_qty(cat)),
         exec_id,
         exec_trans_type,
-        last_px: fill.then(|| n(e.last_px)),
-        last_shares: fill.then(|| n(e.last_qty)),
+        last_px: fill.then(|| n(e.last_px(cat))),
+        last_shares: fill.then(|| n(e.last_qty(cat))),
         order_id,
-        order_qty: Some(n(e.order_qty)),
+        order_qty: Some(n(e.order_qty(cat))),
         ord_status,
         ord_type: Some(ord_type_fix(e.ord_type)),
         orig_cl_ord_id: e.orig_cl_ord_id.as_deref(),
         price: if e.ord_type == OrdType::Limit {
-            e.price.map(n)
+            e.price(cat).map(n)
         } else {
             None
         },
         side: side_fix(e.side),
-        symbol: &e.symbol,
+        symbol: e.symbol(cat),
         text: text.as_deref(),
         time_in_force: Some(tif_fix(e.tif)),
         transact_time: Some(timestamp(e.timestamp_nanos)),
         ord_rej_reason,
         exec_type,
-        leaves_qty: n(e.leaves_qty),
+        leaves_qty: n(e.leaves_qty(cat)),
     }
     .write_body(b);
 }

@@ -9,7 +9,7 @@ use std::sync::{Arc, RwLock};
 use chrono::Utc;
 use std::sync::atomic::Ordering::Relaxed;
 
-use engine::{Event, EventKind, EventSink, OwnerId};
+use engine::{Catalog, Event, EventKind, EventSink, OwnerId};
 
 use crate::metrics::EngineMetrics;
 
@@ -22,16 +22,24 @@ pub type Routes = Arc<RwLock<HashMap<OwnerId, SessionHandle>>>;
 pub struct Router {
     pub routes: Routes,
     pub venue: Arc<VenueFile>,
+    /// Turns events into FIX values on the session threads (off the engine thread).
+    pub catalog: Arc<Catalog>,
     pub metrics: Arc<EngineMetrics>,
     /// Per-owner scratch, reused across batches.
     pending: HashMap<OwnerId, Vec<Event>>,
 }
 
 impl Router {
-    pub fn new(routes: Routes, venue: Arc<VenueFile>, metrics: Arc<EngineMetrics>) -> Self {
+    pub fn new(
+        routes: Routes,
+        venue: Arc<VenueFile>,
+        catalog: Arc<Catalog>,
+        metrics: Arc<EngineMetrics>,
+    ) -> Self {
         Router {
             routes,
             venue,
+            catalog,
             metrics,
             pending: HashMap::new(),
         }
@@ -85,8 +93,9 @@ impl EventSink for Router {
             match routes.get(owner) {
                 Some(h) => {
                     let venue = Arc::clone(&self.venue);
+                    let catalog = Arc::clone(&self.catalog);
                     let _ = h.tx.send(SessionCmd::With(Box::new(move |s| {
-                        deliver(s, &events, &venue)
+                        deliver(s, &events, &venue, &catalog)
                     })));
                 }
                 None => tracing::error!(
@@ -100,11 +109,16 @@ impl EventSink for Router {
 }
 
 /// Writes a batch of reports on a session (or stores them when offline).
-pub fn deliver(session: &mut crate::session::Session, events: &[Event], venue: &VenueFile) {
+pub fn deliver(
+    session: &mut crate::session::Session,
+    events: &[Event],
+    venue: &VenueFile,
+    catalog: &Catalog,
+) {
     let now = Utc::now();
     for e in events {
         session.send_app_with(super::reports::msg_type(e), &[], now, |b| {
-            super::reports::write_report(e, venue, b)
+            super::reports::write_report(e, venue, catalog, b)
         });
     }
 }
