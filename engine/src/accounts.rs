@@ -12,24 +12,26 @@ pub(crate) const RATE_ONE: i128 = 1_000_000;
 #[inline]
 pub(crate) fn fee(notional: i128, rate: i64) -> i128 {
     debug_assert!(notional >= 0 && rate >= 0);
+    // Same result in 64 bits when it fits (a 128-bit division is a library call).
+    if let Ok(n) = u64::try_from(notional) {
+        if let Some(p) = n.checked_mul(rate as u64) {
+            if let Some(p) = p.checked_add(RATE_ONE as u64 - 1) {
+                return (p / RATE_ONE as u64) as i128;
+            }
+        }
+    }
     (notional * rate as i128 + RATE_ONE - 1) / RATE_ONE
 }
 
+/// An account's static terms. Its money is in the [`Ledger`].
 pub(crate) struct Account {
     pub name: Arc<str>,
     pub maker_rate: i64,
     pub taker_rate: i64,
     pub stp: StpMode,
-    pub balance: Vec<i128>,
-    pub hold: Vec<i128>,
 }
 
 impl Account {
-    #[inline]
-    pub fn available(&self, asset: u32) -> i128 {
-        self.balance[asset as usize] - self.hold[asset as usize]
-    }
-
     /// Quote held per lot of a buy at `price` ticks: the value at the limit plus the
     /// larger fee rate, rounded up per lot. Σ over fills of the actual cost never
     /// exceeds it, since ceil(a + b) ≤ ceil(a) + ceil(b) and fills are at or below the limit.
@@ -37,5 +39,46 @@ impl Account {
     pub fn buy_hold_per_lot(&self, price: i64, notional_unit: i128) -> i128 {
         let v = price as i128 * notional_unit;
         v + fee(v, self.maker_rate.max(self.taker_rate))
+    }
+}
+
+/// One account's money in one asset, in minor units.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Funds {
+    pub balance: i128,
+    /// Reserved by open orders.
+    pub hold: i128,
+}
+
+impl Funds {
+    #[inline]
+    pub fn available(&self) -> i128 {
+        self.balance - self.hold
+    }
+}
+
+/// Every account's funds in one flat array (account-major): an account's balance
+/// is one indexed load, not a hop through per-account vectors.
+pub(crate) struct Ledger {
+    assets: usize,
+    funds: Vec<Funds>,
+}
+
+impl Ledger {
+    pub fn new(accounts: usize, assets: usize) -> Ledger {
+        Ledger {
+            assets,
+            funds: vec![Funds::default(); accounts * assets],
+        }
+    }
+
+    #[inline]
+    pub fn at(&self, account: u32, asset: u32) -> &Funds {
+        &self.funds[account as usize * self.assets + asset as usize]
+    }
+
+    #[inline]
+    pub fn at_mut(&mut self, account: u32, asset: u32) -> &mut Funds {
+        &mut self.funds[account as usize * self.assets + asset as usize]
     }
 }

@@ -1,7 +1,9 @@
 //! Orders in a slab and price-time books over integer ticks.
 //!
-//! Each price level is an intrusive doubly linked list through the slab, so a
-//! cancel from the middle of a queue is O(1) after the level lookup.
+//! Each price level is a doubly linked list through the slab, so a cancel from the
+//! middle of a queue is O(1) after the level lookup. The links live in their own
+//! dense array beside the slab (8 bytes per slot), so unlinking an order touches its
+//! neighbours' links, which stay in cache, and not their whole records.
 
 use std::collections::{BTreeSet, HashMap};
 use std::hash::{BuildHasherDefault, Hasher};
@@ -68,8 +70,6 @@ pub(crate) struct Order {
     /// What one open lot holds, in `hold_asset` minor units (0 for a market buy).
     pub hold_per_lot: i128,
     pub hold_asset: u32,
-    pub prev: u32,
-    pub next: u32,
 }
 
 impl Order {
@@ -96,9 +96,23 @@ impl Order {
 /// Order ids are assigned sequentially by the engine, so id → handle is a plain
 /// `Vec<u32>` indexed by `id - base` (4 bytes per id, one load, no hashing). Ids
 /// older than `base` (long-lived GTC orders after a compaction) go to `old`.
+/// A live order's neighbours in its price level's queue ([`NIL`]: none).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Link {
+    pub prev: u32,
+    pub next: u32,
+}
+
+const UNLINKED: Link = Link {
+    prev: NIL,
+    next: NIL,
+};
+
 #[derive(Default)]
 pub(crate) struct OrderStore {
     slots: Vec<Option<Order>>,
+    /// Queue links of the live slots, indexed like `slots`.
+    links: Vec<Link>,
     free: Vec<u32>,
     done: Vec<Order>,
     base: u64,
@@ -120,6 +134,7 @@ impl OrderStore {
             }
         }
         assert!(s.slots.len() < DONE as usize && s.done.len() < (DONE - 1) as usize);
+        s.links = vec![UNLINKED; s.slots.len()];
         s.reindex();
         s
     }
@@ -144,10 +159,12 @@ impl OrderStore {
         let h = match self.free.pop() {
             Some(h) => {
                 self.slots[h as usize] = Some(o);
+                self.links[h as usize] = UNLINKED;
                 h
             }
             None => {
                 self.slots.push(Some(o));
+                self.links.push(UNLINKED);
                 (self.slots.len() - 1) as u32
             }
         };
@@ -214,6 +231,17 @@ impl OrderStore {
                 self.by_id[(id - self.base) as usize] = h;
             }
         }
+    }
+
+    /// Queue links of a live order.
+    #[inline]
+    pub fn link(&self, h: u32) -> Link {
+        self.links[h as usize]
+    }
+
+    #[inline]
+    pub fn link_mut(&mut self, h: u32) -> &mut Link {
+        &mut self.links[h as usize]
     }
 
     #[inline]
@@ -367,40 +395,40 @@ impl Book {
                 if l.best.is_none_or(|b| l.better(price, b)) {
                     l.best = Some(price);
                 }
-                let o = &mut store[h];
-                o.prev = NIL;
-                o.next = NIL;
+                *store.link_mut(h) = UNLINKED;
             }
             std::collections::hash_map::Entry::Occupied(mut e) => {
                 let lv = e.get_mut();
                 let tail = lv.tail;
                 lv.tail = h;
-                store[tail].next = h;
-                let o = &mut store[h];
-                o.prev = tail;
-                o.next = NIL;
+                store.link_mut(tail).next = h;
+                *store.link_mut(h) = Link {
+                    prev: tail,
+                    next: NIL,
+                };
             }
         }
     }
 
     pub fn remove(&mut self, store: &mut OrderStore, h: u32) {
-        let (side, price, prev, next) = {
+        let (side, price) = {
             let o = &store[h];
-            (o.side, o.price, o.prev, o.next)
+            (o.side, o.price)
         };
+        let Link { prev, next } = store.link(h);
         let l = self.side_mut(side);
         let lv = l.levels.get_mut(&price).expect("order's level exists");
         if prev == NIL {
             debug_assert_eq!(lv.head, h);
             lv.head = next;
         } else {
-            store[prev].next = next;
+            store.link_mut(prev).next = next;
         }
         if next == NIL {
             debug_assert_eq!(lv.tail, h);
             lv.tail = prev;
         } else {
-            store[next].prev = prev;
+            store.link_mut(next).prev = prev;
         }
         if lv.head == NIL {
             l.levels.remove(&price);
@@ -409,9 +437,7 @@ impl Book {
                 l.recompute_best();
             }
         }
-        let o = &mut store[h];
-        o.prev = NIL;
-        o.next = NIL;
+        *store.link_mut(h) = UNLINKED;
     }
 
     /// Handles of one side in priority order.
@@ -421,7 +447,7 @@ impl Book {
             let mut h = l.head;
             while h != NIL {
                 v.push(h);
-                h = store[h].next;
+                h = store.link(h).next;
             }
         }
         v

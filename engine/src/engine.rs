@@ -7,8 +7,8 @@ use std::sync::Arc;
 
 use rust_decimal::Decimal;
 
-use crate::accounts::{fee, Account, RATE_ONE};
-use crate::book::{Book, FxMap, Order, OrderStore, NIL};
+use crate::accounts::{fee, Account, Funds, Ledger, RATE_ONE};
+use crate::book::{Book, FxMap, Link, Order, OrderStore, NIL};
 use crate::catalog::Catalog;
 use crate::config::{Asset, ConfigError, Instrument, Owner, VenueConfig};
 use crate::ids::{ClientIds, KeyHash};
@@ -21,6 +21,7 @@ pub struct Engine {
     pub(crate) account_ix: FxMap<Arc<str>, u32>,
     pub(crate) owners: FxMap<OwnerId, Owner>,
     pub(crate) accounts: Vec<Account>,
+    pub(crate) ledger: Ledger,
     /// Fees collected by the venue, per asset.
     pub(crate) fees: Vec<i128>,
     /// Σ balances + fees per asset; constant (conservation).
@@ -38,6 +39,12 @@ pub struct Engine {
     retire: Vec<u32>,
     /// Names and scales for reading events (shared with the report writers).
     catalog: Arc<Catalog>,
+}
+
+/// `d <= 0`, from the sign and mantissa (a full Decimal comparison aligns scales).
+#[inline]
+fn not_positive(d: Decimal) -> bool {
+    d.is_sign_negative() || d.is_zero()
 }
 
 /// Why matching stopped for an aggressor.
@@ -62,20 +69,21 @@ impl Engine {
         let catalog = Arc::new(Catalog::new(&c));
         let n_assets = c.assets.len();
         let mut totals = vec![0i128; n_assets];
+        let mut ledger = Ledger::new(c.accounts.len(), n_assets);
         let accounts: Vec<Account> = c
             .accounts
             .into_iter()
-            .map(|a| {
-                for (t, b) in totals.iter_mut().zip(&a.balances) {
-                    *t += b;
+            .enumerate()
+            .map(|(ai, a)| {
+                for (x, b) in a.balances.iter().enumerate() {
+                    totals[x] += b;
+                    ledger.at_mut(ai as u32, x as u32).balance = *b;
                 }
                 Account {
                     name: a.name,
                     maker_rate: a.maker_rate,
                     taker_rate: a.taker_rate,
                     stp: a.stp,
-                    balance: a.balances,
-                    hold: vec![0; n_assets],
                 }
             })
             .collect();
@@ -96,6 +104,7 @@ impl Engine {
             instruments: c.instruments,
             owners: c.owners.into_iter().collect(),
             accounts,
+            ledger,
             fees: vec![0; n_assets],
             totals,
             orders: OrderStore::default(),
@@ -362,7 +371,7 @@ impl Engine {
     // ---- validation helpers -----------------------------------------------------
 
     fn ticks(inst: &Instrument, p: Decimal) -> Result<i64, RejectReason> {
-        if p <= Decimal::ZERO {
+        if not_positive(p) {
             return Err(RejectReason::InvalidPrice);
         }
         inst.tick
@@ -372,7 +381,7 @@ impl Engine {
     }
 
     fn lots(inst: &Instrument, q: Decimal) -> Result<i64, RejectReason> {
-        if q <= Decimal::ZERO {
+        if not_positive(q) {
             return Err(RejectReason::InvalidQty);
         }
         let n = inst.lot.count(q).ok_or(RejectReason::QtyOffLot)?;
@@ -433,7 +442,7 @@ impl Engine {
             }
             (Side::Sell, _) => (inst.base, inst.lot_unit),
         };
-        let available = acct.available(hold_asset);
+        let available = self.ledger.at(account, hold_asset).available();
         let insufficient = if hold_per_lot == 0 {
             available <= 0
         } else {
@@ -476,8 +485,7 @@ impl Engine {
         let id = self.next_order_id;
         self.next_order_id += 1;
         self.id_record(hk, c.owner, &c.cl_ord_id, id);
-        self.accounts[k.account as usize].hold[k.hold_asset as usize] +=
-            k.lots as i128 * k.hold_per_lot;
+        self.ledger.at_mut(k.account, k.hold_asset).hold += k.lots as i128 * k.hold_per_lot;
         let h = self.orders.insert(Order {
             id,
             owner: c.owner,
@@ -495,8 +503,6 @@ impl Engine {
             status: OrdStatus::New,
             hold_per_lot: k.hold_per_lot,
             hold_asset: k.hold_asset,
-            prev: NIL,
-            next: NIL,
         });
         self.emit(h, EventKind::Accepted, out);
         self.execute(h, out);
@@ -530,10 +536,17 @@ impl Engine {
 
     /// End a live order that is not in the book: release its hold, set status, emit.
     fn close(&mut self, h: u32, status: OrdStatus, cause: CancelCause, out: &mut Vec<Event>) {
+        debug_assert!(
+            self.orders.link(h)
+                == Link {
+                    prev: NIL,
+                    next: NIL
+                }
+        );
         let o = &mut self.orders[h];
-        debug_assert!(o.live() && o.prev == NIL && o.next == NIL);
+        debug_assert!(o.live());
         let held = o.hold();
-        self.accounts[o.account as usize].hold[o.hold_asset as usize] -= held;
+        self.ledger.at_mut(o.account, o.hold_asset).hold -= held;
         o.status = status;
         self.retire.push(h);
         let kind = if status == OrdStatus::Expired {
@@ -578,7 +591,7 @@ impl Engine {
         let acct = &self.accounts[o.account as usize];
         let mkt_buy = o.side == Side::Buy && o.ord_type == OrdType::Market;
         let mut budget = if mkt_buy {
-            acct.available(inst.quote)
+            self.ledger.at(o.account, inst.quote).available()
         } else {
             i128::MAX
         };
@@ -590,7 +603,7 @@ impl Engine {
             let mut r = level.head;
             while r != NIL {
                 let ro = &self.orders[r];
-                r = ro.next;
+                r = self.orders.link(r).next;
                 if ro.account == o.account {
                     if acct.stp == StpMode::CancelResting {
                         continue;
@@ -632,7 +645,7 @@ impl Engine {
         };
         let nu = self.instruments[ii].notional_unit;
         let mut budget = if mkt_buy {
-            self.accounts[acct as usize].available(self.instruments[ii].quote)
+            self.ledger.at(acct, self.instruments[ii].quote).available()
         } else {
             0
         };
@@ -675,7 +688,7 @@ impl Engine {
     fn trade(&mut self, ah: u32, rh: u32, px: i64, q: i64, out: &mut Vec<Event>) {
         let (ii, a_side) = (self.orders[ah].instrument as usize, self.orders[ah].side);
         let inst = &self.instruments[ii];
-        let (base, quote) = (inst.base as usize, inst.quote as usize);
+        let (base, quote) = (inst.base, inst.quote);
         let notional = px as i128 * q as i128 * inst.notional_unit;
         let base_amt = q as i128 * inst.lot_unit;
         let mut fees = [0i128; 2];
@@ -684,20 +697,23 @@ impl Engine {
             .enumerate()
         {
             let o = &mut self.orders[h];
-            let a = &mut self.accounts[o.account as usize];
+            let (ai, a) = (o.account, &self.accounts[o.account as usize]);
             let f = fee(notional, if k == 0 { a.taker_rate } else { a.maker_rate });
             fees[k] = f;
             let released = q as i128 * o.hold_per_lot;
+            let l = &mut self.ledger;
             match side {
                 Side::Buy => {
-                    a.balance[quote] -= notional + f;
-                    a.hold[quote] -= released;
-                    a.balance[base] += base_amt;
+                    let qf = l.at_mut(ai, quote);
+                    qf.balance -= notional + f;
+                    qf.hold -= released;
+                    l.at_mut(ai, base).balance += base_amt;
                 }
                 Side::Sell => {
-                    a.balance[base] -= base_amt;
-                    a.hold[base] -= released;
-                    a.balance[quote] += notional - f;
+                    let bf = l.at_mut(ai, base);
+                    bf.balance -= base_amt;
+                    bf.hold -= released;
+                    l.at_mut(ai, quote).balance += notional - f;
                 }
             }
             o.cum += q;
@@ -709,7 +725,7 @@ impl Engine {
                 OrdStatus::PartiallyFilled
             };
         }
-        self.fees[quote] += fees[0] + fees[1];
+        self.fees[quote as usize] += fees[0] + fees[1];
         if self.orders[rh].status == OrdStatus::Filled {
             self.books[ii].remove(&mut self.orders, rh);
         }
@@ -830,7 +846,8 @@ impl Engine {
             Side::Sell => inst.lot_unit,
         };
         let new_leaves = (lots - o.cum).max(0) as i128;
-        if new_leaves.saturating_mul(hpl) > acct.available(o.hold_asset) + o.hold() {
+        let available = self.ledger.at(o.account, o.hold_asset).available();
+        if new_leaves.saturating_mul(hpl) > available + o.hold() {
             return Err(RejectReason::InsufficientFunds);
         }
         Ok((h, price, lots, hpl))
@@ -863,13 +880,13 @@ impl Engine {
         self.id_record(hk, c.owner, &c.cl_ord_id, id);
         let o = &mut self.orders[h];
         o.orig_cl_ord_id = Some(std::mem::replace(&mut o.cl_ord_id, c.cl_ord_id.clone()));
-        let (acct, asset, old_hold) = (o.account as usize, o.hold_asset as usize, o.hold());
+        let (acct, asset, old_hold) = (o.account, o.hold_asset, o.hold());
         // Time priority survives only a same-price reduction.
         let keep = price == o.price && lots <= o.qty && lots > o.cum;
         if keep {
             o.qty = lots;
             let new_hold = o.hold();
-            self.accounts[acct].hold[asset] += new_hold - old_hold;
+            self.ledger.at_mut(acct, asset).hold += new_hold - old_hold;
             let x = self.next_exec();
             let mut e = self.order_event(h, EventKind::Replaced, x);
             e.status = OrdStatus::Replaced;
@@ -877,7 +894,7 @@ impl Engine {
             return;
         }
         self.books[ii].remove(&mut self.orders, h);
-        self.accounts[acct].hold[asset] -= old_hold;
+        self.ledger.at_mut(acct, asset).hold -= old_hold;
         let o = &mut self.orders[h];
         if lots <= o.cum {
             // Nothing left to trade: the order ends, filled at what it has.
@@ -890,7 +907,7 @@ impl Engine {
         o.qty = lots;
         o.hold_per_lot = hpl;
         let new_hold = o.hold();
-        self.accounts[acct].hold[asset] += new_hold;
+        self.ledger.at_mut(acct, asset).hold += new_hold;
         let x = self.next_exec();
         let mut e = self.order_event(h, EventKind::Replaced, x);
         e.status = OrdStatus::Replaced;
@@ -928,27 +945,23 @@ impl Engine {
         self.assets.iter().position(|a| &*a.name == asset)
     }
 
-    fn amount(
-        &self,
-        account: &str,
-        asset: &str,
-        f: impl Fn(&Account, usize) -> i128,
-    ) -> Option<Decimal> {
-        let a = &self.accounts[*self.account_ix.get(account)? as usize];
+    fn amount(&self, account: &str, asset: &str, f: impl Fn(&Funds) -> i128) -> Option<Decimal> {
+        let a = *self.account_ix.get(account)?;
         let ix = self.asset_ix(asset)?;
-        Decimal::try_from_i128_with_scale(f(a, ix), self.assets[ix].precision).ok()
+        let v = f(self.ledger.at(a, ix as u32));
+        Decimal::try_from_i128_with_scale(v, self.assets[ix].precision).ok()
     }
 
     pub fn balance(&self, account: &str, asset: &str) -> Option<Decimal> {
-        self.amount(account, asset, |a, i| a.balance[i])
+        self.amount(account, asset, |f| f.balance)
     }
 
     pub fn held(&self, account: &str, asset: &str) -> Option<Decimal> {
-        self.amount(account, asset, |a, i| a.hold[i])
+        self.amount(account, asset, |f| f.hold)
     }
 
     pub fn available(&self, account: &str, asset: &str) -> Option<Decimal> {
-        self.amount(account, asset, |a, i| a.balance[i] - a.hold[i])
+        self.amount(account, asset, Funds::available)
     }
 
     pub fn fees_collected(&self, asset: &str) -> Option<Decimal> {
@@ -1031,14 +1044,14 @@ impl Engine {
                             || o.side != side
                             || o.price != px
                             || o.instrument as usize != ii
-                            || o.prev != prev
+                            || self.orders.link(h).prev != prev
                             || o.ord_type != OrdType::Limit
                         {
                             return Err(format!("book entry for order {} is inconsistent", o.id));
                         }
                         resting += 1;
                         prev = h;
-                        h = o.next;
+                        h = self.orders.link(h).next;
                     }
                     if prev != l.tail {
                         return Err("level tail mismatch".into());
@@ -1057,22 +1070,23 @@ impl Engine {
         let mut sum = self.fees.clone();
         for (ai, a) in self.accounts.iter().enumerate() {
             for x in 0..na {
-                if a.balance[x] < 0 {
+                let Funds { balance, hold } = *self.ledger.at(ai as u32, x as u32);
+                if balance < 0 {
                     return Err(format!("account {} asset {x} balance below zero", a.name));
                 }
-                if a.hold[x] != need[ai][x] {
+                if hold != need[ai][x] {
                     return Err(format!(
                         "account {} asset {x}: hold {} but open orders need {}",
-                        a.name, a.hold[x], need[ai][x]
+                        a.name, hold, need[ai][x]
                     ));
                 }
-                if a.balance[x] - a.hold[x] < 0 {
+                if balance - hold < 0 {
                     return Err(format!(
                         "account {} asset {x}: available below zero",
                         a.name
                     ));
                 }
-                sum[x] += a.balance[x];
+                sum[x] += balance;
             }
         }
         if sum != self.totals {

@@ -7,7 +7,7 @@ use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
-use crate::book::{Order, OrderStore, NIL};
+use crate::book::{Order, OrderStore};
 use crate::codec::{side_code, status_code, tif_code, Dec, DecodeError, Enc};
 use crate::engine::Engine;
 use crate::types::{OrdType, OwnerId, Side};
@@ -41,11 +41,12 @@ impl Engine {
             e.i128(self.fees[x]);
         }
         e.u32(self.accounts.len() as u32);
-        for a in &self.accounts {
+        for (ai, a) in self.accounts.iter().enumerate() {
             e.str(&a.name);
             for x in 0..self.assets.len() {
-                e.i128(a.balance[x]);
-                e.i128(a.hold[x]);
+                let f = self.ledger.at(ai as u32, x as u32);
+                e.i128(f.balance);
+                e.i128(f.hold);
             }
         }
         let mut orders: Vec<&Order> = self.orders.iter().map(|(_, o)| o).collect();
@@ -128,13 +129,14 @@ impl Engine {
         if d.u32()? as usize != self.accounts.len() {
             return Err("account count differs from the configuration".into());
         }
-        for a in self.accounts.iter_mut() {
+        for (ai, a) in self.accounts.iter().enumerate() {
             if *d.str()? != *a.name {
                 return Err(format!("account {} missing from the snapshot", a.name).into());
             }
             for x in 0..na {
-                a.balance[x] = d.i128()?;
-                a.hold[x] = d.i128()?;
+                let f = self.ledger.at_mut(ai as u32, x as u32);
+                f.balance = d.i128()?;
+                f.hold = d.i128()?;
             }
         }
         let mut orders = Vec::new();
@@ -156,8 +158,6 @@ impl Engine {
                 status: d.status()?,
                 hold_per_lot: d.i128()?,
                 hold_asset: d.u32()?,
-                prev: NIL,
-                next: NIL,
             };
             if o.account as usize >= self.accounts.len()
                 || o.instrument as usize >= self.instruments.len()
