@@ -199,6 +199,9 @@ pub enum DictionaryError {
 /// A loaded dictionary.
 #[derive(Debug, Clone)]
 pub struct Dictionary {
+    /// Tells dictionaries apart (a clone keeps it: same content), so that a
+    /// message can carry which one pre-checked it.
+    id: u64,
     begin_string: String,
     fields: Vec<Option<FieldDef>>,
     by_name: HashMap<String, u32>,
@@ -381,7 +384,9 @@ impl Dictionary {
                 data_length[f.tag as usize] = Some(len_tag);
             }
         }
+        static NEXT_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
         let mut d = Dictionary {
+            id: NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             begin_string,
             fields,
             by_name,
@@ -469,8 +474,9 @@ impl Dictionary {
     }
 
     /// `FieldDef::allows` for a known field whose `TagInfo` is `info`.
-    #[inline]
-    #[allow(clippy::unnecessary_map_or)] // is_none_or is newer than the MSRV
+    /// Inlined for the common one-byte enumerations (a bit test); longer
+    /// values go to the field's sorted list.
+    #[inline(always)]
     pub(crate) fn allows(&self, info: TagInfo, tag: i32, v: &[u8]) -> bool {
         if !info.has(TagInfo::ENUM) {
             return true;
@@ -482,10 +488,22 @@ impl Dictionary {
                 }
             }
         }
+        self.allows_listed(tag, v)
+    }
+
+    #[inline(never)]
+    #[allow(clippy::unnecessary_map_or)] // is_none_or is newer than the MSRV
+    fn allows_listed(&self, tag: i32, v: &[u8]) -> bool {
         u32::try_from(tag)
             .ok()
             .and_then(|t| self.field(t))
             .map_or(true, |d| d.allows(v))
+    }
+
+    /// This dictionary's identity (see [`crate::Message::prechecked_by`]).
+    #[inline]
+    pub fn id(&self) -> u64 {
+        self.id
     }
 
     /// `FIX.4.2` for the FIX 4.2 dictionary.

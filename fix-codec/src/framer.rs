@@ -78,7 +78,7 @@ pub enum FramerEvent {
 const START: &[u8] = b"8=FIX";
 /// `SOH 9=`.
 const BODY_LENGTH: &[u8] = b"\x019=";
-const CHECKSUM: &[u8] = b"\x0110=";
+const CHECKSUM: &[u8; 4] = b"\x0110=";
 
 /// The stateless framer; `max_message_size` bounds every frame.
 #[derive(Debug, Clone, Copy)]
@@ -191,12 +191,18 @@ fn find_start(buf: &[u8]) -> Option<usize> {
 /// First occurrence of `SOH` followed by `rest` (the whole of it inside
 /// `hay`), as `memmem::find(hay, SOH + rest)` gives, without building a
 /// searcher per call: fields are short, so the next SOH is near.
-#[inline]
-fn find_after_soh(hay: &[u8], rest: &[u8]) -> Option<usize> {
+#[inline(always)]
+fn find_after_soh<const N: usize>(hay: &[u8], rest: &[u8; N]) -> Option<usize> {
+    // Fixed-length compares, so no memcmp call per SOH.
+    let follows = |at: usize| hay.get(at + 1..at + 1 + N) == Some(&rest[..]);
+    // Usually right here (the trailer right after the body, 9= after 8=...).
+    if hay.first() == Some(&SOH) && follows(0) {
+        return Some(0);
+    }
     let mut from = 0;
     while let Some(i) = crate::swar::find(&hay[from..], SOH) {
         let at = from + i;
-        if hay[at + 1..].starts_with(rest) {
+        if follows(at) {
             return Some(at);
         }
         from = at + 1;

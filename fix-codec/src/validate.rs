@@ -453,6 +453,87 @@ impl First {
     }
 }
 
+/// The validator's fast path, fed one field at a time (so the decoder can
+/// run it in its own pass): whether the message passes every check even
+/// with every switch at its strictest, and so under any switches. A `false`
+/// means "look closer", not "invalid": groups, tags from [`FAST_TAGS`] up,
+/// empty values and anything out of the ordinary are left to the full,
+/// QuickFIX-ordered pass.
+pub(crate) struct FastCheck<'d> {
+    dict: &'d Dictionary,
+    def: Option<&'d MessageDef>,
+    seen: [u64; FAST_TAGS / 64],
+    part: u64,
+    ok: bool,
+}
+
+impl<'d> FastCheck<'d> {
+    #[inline]
+    pub fn new(dict: &'d Dictionary) -> Self {
+        FastCheck {
+            dict,
+            def: None,
+            seen: [0; FAST_TAGS / 64],
+            part: SEC_HEADER,
+            ok: true,
+        }
+    }
+
+    /// One top-level field, in wire order; `info` is the dictionary's
+    /// [`TagInfo`] for `tag`.
+    #[inline(always)]
+    pub fn field(&mut self, tag: i32, info: TagInfo, v: &[u8]) {
+        if self.ok && !self.plain_field(tag, info, v) {
+            self.ok = false;
+        }
+    }
+
+    #[inline(always)]
+    fn plain_field(&mut self, tag: i32, info: TagInfo, v: &[u8]) -> bool {
+        let t = tag as u32 as usize;
+        if t >= FAST_TAGS
+            || v.is_empty()
+            || info.flags & (TagInfo::KNOWN | TagInfo::GROUP_COUNT) != TagInfo::KNOWN
+        {
+            return false;
+        }
+        let (w, bit) = (t / 64, 1u64 << (t % 64));
+        if self.seen[w] & bit != 0 {
+            return false;
+        }
+        self.seen[w] |= bit;
+        if info.has(TagInfo::HEADER) {
+            if self.part != SEC_HEADER {
+                return false;
+            }
+            if t == crate::tags::MSG_TYPE as usize {
+                self.def = self.dict.message(v);
+            }
+        } else if info.has(TagInfo::TRAILER) {
+            self.part = SEC_TRAILER;
+        } else {
+            let Some(def) = self.def else { return false };
+            if self.part == SEC_TRAILER || !def.fields.contains(t as u32) {
+                return false;
+            }
+            self.part = SEC_BODY;
+        }
+        let well_formed = match info.field_type {
+            _ if !info.has(TagInfo::FORMAT) => true,
+            FieldType::Char => v.len() == 1,
+            ty => format_ok(ty, v),
+        };
+        well_formed && self.dict.allows(info, tag, v)
+    }
+
+    /// Whether every field passed and every required tag is there.
+    #[inline]
+    pub fn passed(&self) -> bool {
+        let required = self.def.and_then(|d| d.fast_required.as_ref());
+        self.ok && required.is_some_and(|r| self.seen.iter().zip(r).all(|(s, r)| s & r == *r))
+    }
+}
+
 impl Dictionary {
     /// Validates a decoded message as QuickFIX's `DataDictionary::validate`
     /// does. BeginString, CompIDs, SendingTime and sequence numbers are the
@@ -468,10 +549,10 @@ impl Dictionary {
         if fields.len() >= 1 << KEY_INDEX_BITS {
             return self.validate_reference(msg, opts);
         }
-        let def = self.message(msg.msg_type());
-        if def.is_some_and(|d| self.plainly_valid(msg, d)) {
+        if msg.prechecked_by() == Some(self.id()) || self.plainly_valid(msg) {
             return Ok(());
         }
+        let def = self.message(msg.msg_type());
 
         let mut present = [[0u64; PRESENT_TAGS as usize / 64]; 3];
         // Keys of top-level fields whose tags the bit sets do not cover.
@@ -624,50 +705,13 @@ impl Dictionary {
     }
 
     /// The common case, cheaply: whether the message passes every check
-    /// even with every switch at its strictest (so it passes under any
-    /// switches). `false` means "look closer", not "invalid": groups, tags
-    /// from [`FAST_TAGS`] up and empty values are left to the full pass.
-    #[inline]
-    fn plainly_valid(&self, msg: &Message, def: &MessageDef) -> bool {
-        let Some(required) = &def.fast_required else {
-            return false;
-        };
-        let mut seen = [0u64; FAST_TAGS / 64];
-        let mut part = SEC_HEADER;
+    /// even with every switch at its strictest (see [`FastCheck`]).
+    fn plainly_valid(&self, msg: &Message) -> bool {
+        let mut check = FastCheck::new(self);
         for f in msg.fields() {
-            let tag = f.tag as u32 as usize;
-            if tag >= FAST_TAGS {
-                return false;
-            }
-            let info = self.tag_info(f.tag);
-            let (w, bit) = (tag / 64, 1u64 << (tag % 64));
-            if seen[w] & bit != 0
-                || info.flags & (TagInfo::KNOWN | TagInfo::GROUP_COUNT) != TagInfo::KNOWN
-            {
-                return false;
-            }
-            seen[w] |= bit;
-            if info.has(TagInfo::HEADER) {
-                if part != SEC_HEADER {
-                    return false;
-                }
-            } else if info.has(TagInfo::TRAILER) {
-                part = SEC_TRAILER;
-            } else {
-                if part == SEC_TRAILER || !def.fields.contains(tag as u32) {
-                    return false;
-                }
-                part = SEC_BODY;
-            }
-            let v = msg.value(f);
-            if v.is_empty()
-                || (info.has(TagInfo::FORMAT) && !format_ok(info.field_type, v))
-                || !self.allows(info, f.tag, v)
-            {
-                return false;
-            }
+            check.field(f.tag, self.tag_info(f.tag), msg.value(f));
         }
-        seen.iter().zip(required).all(|(s, r)| s & r == *r)
+        check.passed()
     }
 
     /// A top-level field's own checks, in QuickFIX's order: value (empty,
@@ -879,8 +923,8 @@ mod tests {
         ] {
             let bytes = msg(text);
             let m = Message::decode_with(&bytes, Some(dict), Vec::new()).unwrap();
-            let def = dict.message(m.msg_type()).unwrap();
-            assert!(dict.plainly_valid(&m, def), "{text}");
+            assert!(dict.plainly_valid(&m), "{text}");
+            assert_eq!(m.prechecked_by(), Some(dict.id()), "{text}");
             assert_eq!(dict.validate(&m, &ValidationOptions::default()), Ok(()));
         }
     }
@@ -898,8 +942,8 @@ mod tests {
         ] {
             let bytes = msg(text);
             let m = Message::decode_with(&bytes, Some(dict), Vec::new()).unwrap();
-            let def = dict.message(m.msg_type()).unwrap();
-            assert!(!dict.plainly_valid(&m, def), "{text}");
+            assert!(!dict.plainly_valid(&m), "{text}");
+            assert_eq!(m.prechecked_by(), None, "{text}");
             assert!(
                 dict.validate(&m, &ValidationOptions::default()).is_err(),
                 "{text}"

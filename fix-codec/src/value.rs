@@ -162,22 +162,76 @@ pub fn is_decimal(v: &[u8]) -> bool {
 /// Writes a decimal as `Decimal`'s `Display` does (no exponent, trailing
 /// zeros as the scale carries them, `-` for negative values including a
 /// negative zero), without going through `fmt`.
+#[inline]
 pub fn write_decimal(out: &mut Vec<u8>, v: &Decimal) {
-    let scale = v.scale() as usize;
-    let m = v.mantissa().unsigned_abs();
-    let mut ib = itoa::Buffer::new();
-    let digits: &[u8] = if m == 0 {
-        b""
-    } else if let Ok(m) = u64::try_from(m) {
-        ib.format(m).as_bytes()
-    } else {
-        ib.format(m).as_bytes()
+    let Ok(m) = u64::try_from(v.mantissa().unsigned_abs()) else {
+        return write_decimal_wide(out, v);
     };
+    let scale = v.scale() as usize;
+    let neg = v.is_sign_negative() as usize;
+    // The length first, so the text can be written right to left into a
+    // fixed buffer and appended with one fixed-size copy. At most: sign,
+    // "0.", 28 fraction digits.
+    let int_digits = count_digits(m).saturating_sub(scale).max(1);
+    let point = (scale > 0) as usize;
+    let len = neg + int_digits + point + scale;
+    let mut buf = [b'-'; 32];
+    let rest = put_digits(&mut buf[..len], scale, m);
+    buf[neg + int_digits] = b'.'; // overwritten below when there is no point
+    put_digits(&mut buf[..neg + int_digits], int_digits, rest);
+    let at = out.len();
+    out.extend_from_slice(&buf);
+    out.truncate(at + len);
+}
+
+const POW10: [u64; 20] = {
+    let mut t = [1u64; 20];
+    let mut i = 1;
+    while i < 20 {
+        t[i] = t[i - 1] * 10;
+        i += 1;
+    }
+    t
+};
+
+/// Decimal digits of `m` (1 for 0).
+#[inline]
+fn count_digits(m: u64) -> usize {
+    // log10 from log2 (1233/4096 ~ log10 2), then one correction.
+    let t = (((64 - (m | 1).leading_zeros()) * 1233) >> 12) as usize;
+    t + (m >= POW10[t]) as usize
+}
+
+/// Writes the low `count` digits of `n` at the end of `buf`; returns what
+/// is left of `n`.
+#[inline(always)]
+fn put_digits(buf: &mut [u8], count: usize, mut n: u64) -> u64 {
+    let mut i = buf.len();
+    for _ in 0..count / 2 {
+        let r = (n % 100) as usize;
+        n /= 100;
+        i -= 2;
+        buf[i..i + 2].copy_from_slice(&PAIRS[2 * r..2 * r + 2]);
+    }
+    if count % 2 == 1 {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+    }
+    n
+}
+
+/// [`write_decimal`] for mantissas beyond 64 bits.
+#[cold]
+fn write_decimal_wide(out: &mut Vec<u8>, v: &Decimal) {
+    let scale = v.scale() as usize;
+    let mut ib = itoa::Buffer::new();
+    let digits = ib.format(v.mantissa().unsigned_abs()).as_bytes();
     if v.is_sign_negative() {
         out.push(b'-');
     }
     if scale == 0 {
-        out.extend_from_slice(if digits.is_empty() { b"0" } else { digits });
+        out.extend_from_slice(digits);
     } else if digits.len() > scale {
         let whole = digits.len() - scale;
         out.extend_from_slice(&digits[..whole]);
@@ -231,7 +285,12 @@ pub fn parse_utc_timestamp(v: &[u8]) -> Option<DateTime<Utc>> {
 /// without building a date.
 #[inline]
 pub fn is_utc_timestamp(v: &[u8]) -> bool {
-    scan_utc_timestamp(v).is_some()
+    let fraction_ok = match v.len() {
+        17 => true,
+        21 | 24 | 27 => v[17] == b'.' && v[18..].iter().all(u8::is_ascii_digit),
+        _ => false,
+    };
+    fraction_ok && scan_date_time(v).is_some()
 }
 
 /// The parts of a well-formed UTCTimestamp, each in range.
@@ -257,7 +316,24 @@ fn all_digits(w: u64) -> bool {
 
 #[inline]
 fn scan_utc_timestamp(v: &[u8]) -> Option<Timestamp> {
-    // YYYYMMDD-HH:MM:SS, read as two words and a byte.
+    let nanos = match v.len() {
+        17 => 0,
+        21 | 24 | 27 if v[17] == b'.' => {
+            let n = v.len() - 18;
+            digits_at(v, 18, n)? * 10u32.pow(9 - n as u32)
+        }
+        _ => return None,
+    };
+    let mut ts = scan_date_time(v)?;
+    ts.nanos = nanos;
+    Some(ts)
+}
+
+/// The `YYYYMMDD-HH:MM:SS` that starts a UTCTimestamp, each part in range
+/// (nanos left 0).
+#[inline]
+fn scan_date_time(v: &[u8]) -> Option<Timestamp> {
+    // Read as two words and a byte.
     let head: &[u8; 17] = v.get(..17)?.try_into().ok()?;
     let date = u64::from_le_bytes(head[..8].try_into().expect("8 bytes"));
     let time = u64::from_le_bytes(head[8..16].try_into().expect("8 bytes"));
@@ -275,14 +351,6 @@ fn scan_utc_timestamp(v: &[u8]) -> Option<Timestamp> {
     let year = d(0) * 1000 + d(1) * 100 + d(2) * 10 + d(3);
     let (month, day) = (d(4) * 10 + d(5), d(6) * 10 + d(7));
     let (hour, min, sec) = (d(9) * 10 + d(10), d(12) * 10 + d(13), d(15) * 10 + d(16));
-    let nanos = match v.len() {
-        17 => 0,
-        21 | 24 | 27 if v[17] == b'.' => {
-            let n = v.len() - 18;
-            digits_at(v, 18, n)? * 10u32.pow(9 - n as u32)
-        }
-        _ => return None,
-    };
     // Ranges as chrono's NaiveDate::from_ymd_opt and and_hms_nano_opt check
     // them (a 4-digit year is always in chrono's range; 60 is a leap second).
     let date_ok = (1..=12).contains(&month) && day >= 1 && day <= days_in_month(year, month);
@@ -296,7 +364,7 @@ fn scan_utc_timestamp(v: &[u8]) -> Option<Timestamp> {
         hour,
         min,
         sec,
-        nanos,
+        nanos: 0,
     })
 }
 

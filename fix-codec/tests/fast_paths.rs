@@ -101,8 +101,12 @@ proptest! {
         let bytes = frame(&fields);
         // Data fields (89) without their length do not decode; skip those.
         let Ok(msg) = Message::decode(&bytes) else { return Ok(()) };
+        // Decoded with the dictionary, the message may come pre-checked.
+        let prechecked = Message::decode_with(&bytes, Some(fix42()), Vec::new()).unwrap();
         for opts in all_options() {
-            prop_assert_eq!(fix42().validate(&msg, &opts), validate_reference(fix42(), &msg, &opts), "{:?} {:?}", fields, opts);
+            let want = validate_reference(fix42(), &msg, &opts);
+            prop_assert_eq!(fix42().validate(&msg, &opts), want.clone(), "{:?} {:?}", fields, opts);
+            prop_assert_eq!(fix42().validate(&prechecked, &opts), want, "{:?} {:?}", fields, opts);
         }
     }
 
@@ -136,14 +140,23 @@ proptest! {
         }
         let bytes = frame(&fields);
         let Ok(msg) = Message::decode(&bytes) else { return Ok(()) };
+        // Decoded with the dictionary, the message may come pre-checked.
+        let prechecked = Message::decode_with(&bytes, Some(fix42()), Vec::new()).unwrap();
         for opts in all_options() {
-            prop_assert_eq!(fix42().validate(&msg, &opts), validate_reference(fix42(), &msg, &opts), "{:?} {:?}", fields, opts);
+            let want = validate_reference(fix42(), &msg, &opts);
+            prop_assert_eq!(fix42().validate(&msg, &opts), want.clone(), "{:?} {:?}", fields, opts);
+            prop_assert_eq!(fix42().validate(&prechecked, &opts), want, "{:?} {:?}", fields, opts);
         }
     }
 
     #[test]
-    fn decimal_writes_as_display(lo in any::<u32>(), mid in any::<u32>(), hi in any::<u32>(), neg in any::<bool>(), scale in 0u32..=28, small in any::<bool>()) {
-        let d = if small { Decimal::from_parts(lo % 1000, 0, 0, neg, scale % 6) } else { Decimal::from_parts(lo, mid, hi, neg, scale) };
+    fn decimal_writes_as_display(lo in any::<u32>(), mid in any::<u32>(), hi in any::<u32>(), neg in any::<bool>(), scale in 0u32..=28, size in 0u8..3) {
+        // Small, 64-bit and 96-bit mantissas.
+        let d = match size {
+            0 => Decimal::from_parts(lo % 1000, 0, 0, neg, scale % 6),
+            1 => Decimal::from_parts(lo, mid, 0, neg, scale),
+            _ => Decimal::from_parts(lo, mid, hi, neg, scale),
+        };
         let mut out = Vec::new();
         value::write_decimal(&mut out, &d);
         prop_assert_eq!(String::from_utf8(out).unwrap(), d.to_string());
