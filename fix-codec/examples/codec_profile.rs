@@ -1,6 +1,6 @@
 //! Runs the codec hot paths in a loop, for callgrind / perf.
 //! `cargo build --release -p fix-codec --example codec_profile`
-//! then `valgrind --tool=callgrind target/release/examples/codec_profile [decode|validate|encode] N`,
+//! then `valgrind --tool=callgrind target/release/examples/codec_profile [decode|validate|parse|encode] N`,
 //! or `codec_profile min` for the fastest of many short batches per stage, a
 //! figure that stays put when other work shares the machine (criterion's
 //! mean does not).
@@ -61,6 +61,12 @@ fn main() {
             }
             black_box(&msg);
             fields = msg.into_fields();
+        }
+    }
+    if what == "parse" {
+        let msg = Message::decode_with(&nos, Some(dict), Vec::new()).unwrap();
+        for _ in 0..n {
+            black_box(NewOrderSingle::parse(black_box(&msg)).unwrap());
         }
     }
     if what == "all" || what == "encode" {
@@ -141,8 +147,10 @@ fn min_times(nos: &[u8], dict: &fix_codec::Dictionary, opts: &ValidationOptions)
             Message::decode_with(black_box(nos), Some(dict), std::mem::take(&mut fields)).unwrap();
         fields = msg.into_fields();
     });
+    // Without the dictionary at decode time: validation's own pass.
+    let plain = Message::decode(nos).unwrap();
+    let validate = fastest(|| dict.validate(black_box(&plain), opts).unwrap());
     let msg = Message::decode_with(nos, Some(dict), Vec::new()).unwrap();
-    let validate = fastest(|| dict.validate(black_box(&msg), opts).unwrap());
     let parse = fastest(|| {
         black_box(NewOrderSingle::parse(black_box(&msg)).unwrap());
     });

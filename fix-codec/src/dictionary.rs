@@ -155,6 +155,39 @@ pub struct GroupDef {
 /// Tags below this can go through the validator's fast path.
 pub(crate) const FAST_TAGS: usize = 512;
 
+/// One tag's byte in a fast-path table: its section, or 0 where the fast
+/// path must give up (unknown tag, group count, body tag not in the
+/// message), and whether its value needs a format or enumeration check.
+pub(crate) struct FastTag;
+
+impl FastTag {
+    pub const HEADER: u8 = 1;
+    pub const BODY: u8 = 2;
+    pub const TRAILER: u8 = 3;
+    pub const SECTION: u8 = 3;
+    /// The value has a format (not free text) or enumerated values.
+    pub const CHECK_VALUE: u8 = 4;
+
+    /// The byte for a tag with these facts; `in_body` says whether the
+    /// message has it in its body.
+    fn of(info: TagInfo, in_body: bool) -> u8 {
+        if info.flags & (TagInfo::KNOWN | TagInfo::GROUP_COUNT) != TagInfo::KNOWN {
+            return 0;
+        }
+        let section = if info.has(TagInfo::HEADER) {
+            FastTag::HEADER
+        } else if info.has(TagInfo::TRAILER) {
+            FastTag::TRAILER
+        } else if in_body {
+            FastTag::BODY
+        } else {
+            return 0;
+        };
+        let check = info.flags & (TagInfo::FORMAT | TagInfo::ENUM) != 0;
+        section | if check { FastTag::CHECK_VALUE } else { 0 }
+    }
+}
+
 impl GroupDef {
     pub fn group(&self, count_tag: u32) -> Option<&GroupDef> {
         self.groups.iter().find(|g| g.count_tag == count_tag)
@@ -175,6 +208,9 @@ pub struct MessageDef {
     /// set, when all are below [`FAST_TAGS`] and each is in its own section;
     /// else `None` and validation always takes the full path.
     pub(crate) fast_required: Option<[u64; FAST_TAGS / 64]>,
+    /// Per tag below [`FAST_TAGS`], what the fast path needs to know about
+    /// it in this message, in one byte (see [`FastTag`]).
+    pub(crate) fast_tags: Box<[u8; FAST_TAGS]>,
 }
 
 impl MessageDef {
@@ -219,6 +255,8 @@ pub struct Dictionary {
     info: Vec<TagInfo>,
     /// One-byte enumerated values per `TagInfo::enum_set`, as bit sets.
     enum_sets: Vec<[u64; 4]>,
+    /// The fast path's table until MsgType is known: header tags only.
+    pub(crate) fast_header_tags: Box<[u8; FAST_TAGS]>,
 }
 
 /// Per-tag facts for the hot paths, packed into four bytes so that the tags
@@ -365,6 +403,7 @@ impl Dictionary {
                 required: body.required,
                 groups: body.groups,
                 fast_required: None,
+                fast_tags: Box::new([0; FAST_TAGS]),
             });
         }
         let mut msg_index: Vec<(u64, usize)> = messages
@@ -399,6 +438,7 @@ impl Dictionary {
             data_length,
             info: Vec::new(),
             enum_sets: Vec::new(),
+            fast_header_tags: Box::new([0; FAST_TAGS]),
         };
         d.build_info();
         Ok(d)
@@ -460,7 +500,21 @@ impl Dictionary {
                 }
             }
             self.messages[i].fast_required = fast.then_some(bits);
+            let mut table = Box::new([0u8; FAST_TAGS]);
+            for (t, b) in table.iter_mut().enumerate() {
+                let in_body = self.messages[i].fields.contains(t as u32);
+                *b = FastTag::of(self.tag_info(t as i32), in_body);
+            }
+            self.messages[i].fast_tags = table;
         }
+        let mut header_only = Box::new([0u8; FAST_TAGS]);
+        for (t, b) in header_only.iter_mut().enumerate() {
+            *b = FastTag::of(self.tag_info(t as i32), false);
+            if *b & FastTag::SECTION != FastTag::HEADER {
+                *b = 0;
+            }
+        }
+        self.fast_header_tags = header_only;
     }
 
     /// The hot-path facts about a tag as written (any i32).

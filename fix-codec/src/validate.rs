@@ -8,7 +8,7 @@
 
 use crate::{
     decode::{Field, Message},
-    dictionary::{Dictionary, FieldType, GroupDef, MessageDef, TagInfo, FAST_TAGS},
+    dictionary::{Dictionary, FastTag, FieldType, GroupDef, MessageDef, TagInfo, FAST_TAGS},
     value,
 };
 
@@ -462,9 +462,29 @@ impl First {
 pub(crate) struct FastCheck<'d> {
     dict: &'d Dictionary,
     def: Option<&'d MessageDef>,
+    /// The message's [`FastTag`] table once MsgType is known; header tags
+    /// only before.
+    tags: &'d [u8; FAST_TAGS],
     seen: [u64; FAST_TAGS / 64],
-    part: u64,
+    /// The section of the last field: sections only go forward.
+    part: u8,
     ok: bool,
+}
+
+/// A non-empty value's format and enumeration check, out of line: inlined
+/// into the decoder's loop it would make every field slower.
+#[inline(never)]
+fn value_ok(dict: &Dictionary, info: TagInfo, tag: i32, v: &[u8]) -> bool {
+    use FieldType::*;
+    let well_formed = match info.field_type {
+        Char => v.len() == 1,
+        Int | Length | NumInGroup | SeqNum => value::is_int(v),
+        Qty | Price | Amt | Float => value::is_decimal(v),
+        UtcTimestamp => value::is_utc_timestamp(v),
+        _ if !info.has(TagInfo::FORMAT) => true,
+        ty => format_ok(ty, v),
+    };
+    well_formed && dict.allows(info, tag, v)
 }
 
 impl<'d> FastCheck<'d> {
@@ -473,8 +493,9 @@ impl<'d> FastCheck<'d> {
         FastCheck {
             dict,
             def: None,
+            tags: &dict.fast_header_tags,
             seen: [0; FAST_TAGS / 64],
-            part: SEC_HEADER,
+            part: FastTag::HEADER,
             ok: true,
         }
     }
@@ -491,39 +512,25 @@ impl<'d> FastCheck<'d> {
     #[inline(always)]
     fn plain_field(&mut self, tag: i32, info: TagInfo, v: &[u8]) -> bool {
         let t = tag as u32 as usize;
-        if t >= FAST_TAGS
-            || v.is_empty()
-            || info.flags & (TagInfo::KNOWN | TagInfo::GROUP_COUNT) != TagInfo::KNOWN
-        {
+        let Some(&fast) = self.tags.get(t) else {
             return false;
-        }
+        };
+        let section = fast & FastTag::SECTION;
         let (w, bit) = (t / 64, 1u64 << (t % 64));
-        if self.seen[w] & bit != 0 {
+        // Unknown here, out of order, empty or repeated: look closer.
+        if section == 0 || section < self.part || v.is_empty() || self.seen[w] & bit != 0 {
             return false;
         }
         self.seen[w] |= bit;
-        if info.has(TagInfo::HEADER) {
-            if self.part != SEC_HEADER {
-                return false;
+        self.part = section;
+        if t == crate::tags::MSG_TYPE as usize {
+            self.def = self.dict.message(v);
+            match self.def {
+                Some(d) => self.tags = &d.fast_tags,
+                None => return false,
             }
-            if t == crate::tags::MSG_TYPE as usize {
-                self.def = self.dict.message(v);
-            }
-        } else if info.has(TagInfo::TRAILER) {
-            self.part = SEC_TRAILER;
-        } else {
-            let Some(def) = self.def else { return false };
-            if self.part == SEC_TRAILER || !def.fields.contains(t as u32) {
-                return false;
-            }
-            self.part = SEC_BODY;
         }
-        let well_formed = match info.field_type {
-            _ if !info.has(TagInfo::FORMAT) => true,
-            FieldType::Char => v.len() == 1,
-            ty => format_ok(ty, v),
-        };
-        well_formed && self.dict.allows(info, tag, v)
+        fast & FastTag::CHECK_VALUE == 0 || value_ok(self.dict, info, tag, v)
     }
 
     /// Whether every field passed and every required tag is there.
