@@ -12,9 +12,7 @@ use crate::{
     dictionary::{Dictionary, TagInfo},
     framer::Garbled,
     scan::SohScanner,
-    tags,
-    validate::FastCheck,
-    value, SOH,
+    tags, value, SOH,
 };
 
 /// One field: its tag as written (it may be 0 or negative on the wire) and
@@ -41,9 +39,6 @@ pub type DecodeError = Garbled;
 pub struct Message<'a> {
     buf: &'a [u8],
     fields: Vec<Field>,
-    /// The id of the dictionary whose fast validation path this message
-    /// passed while it was decoded, if it did.
-    prechecked: Option<u64>,
 }
 
 /// FIX 4.2's data fields and the length field before each, used when no
@@ -93,108 +88,6 @@ fn parse_tag(buf: &[u8], pos: usize) -> Result<(i32, usize), DecodeError> {
     Ok((tag, eq))
 }
 
-/// What the splitter asks and tells about each field, with or without a
-/// dictionary (one loop, compiled once for each).
-trait PerField {
-    /// The tag of the length field if `tag` is a data field.
-    fn data_length_tag(&mut self, tag: i32) -> Option<u32>;
-    /// Sees each field once it is split.
-    fn field(&mut self, tag: i32, value: &[u8]);
-}
-
-/// FIX 4.2's data fields, no checks.
-struct NoDictionary;
-
-impl PerField for NoDictionary {
-    #[inline(always)]
-    fn data_length_tag(&mut self, tag: i32) -> Option<u32> {
-        u32::try_from(tag).ok().and_then(default_data_length_tag)
-    }
-
-    #[inline(always)]
-    fn field(&mut self, _: i32, _: &[u8]) {}
-}
-
-/// The dictionary's data fields, and its fast validation path.
-struct Checking<'d> {
-    dict: &'d Dictionary,
-    check: FastCheck<'d>,
-    /// The current field's facts, looked up once for both calls.
-    info: TagInfo,
-}
-
-impl PerField for Checking<'_> {
-    #[inline(always)]
-    fn data_length_tag(&mut self, tag: i32) -> Option<u32> {
-        self.info = self.dict.tag_info(tag);
-        if self.info.has(TagInfo::DATA) {
-            self.dict.data_length_tag(tag as u32)
-        } else {
-            None
-        }
-    }
-
-    #[inline(always)]
-    fn field(&mut self, tag: i32, value: &[u8]) {
-        self.check.field(tag, self.info, value);
-    }
-}
-
-/// Splits a frame into fields, reusing `fields`' allocation.
-#[inline(always)]
-fn split<H: PerField>(
-    buf: &[u8],
-    mut fields: Vec<Field>,
-    hook: &mut H,
-) -> Result<Vec<Field>, DecodeError> {
-    fields.clear();
-    let mut scan = SohScanner::new(buf);
-    let mut pos = 0usize;
-    while pos < buf.len() {
-        let bad = || Garbled::MalformedField { offset: pos };
-        // Usually a tag of 1 to 9 digits: read them up to the '='.
-        let mut p = pos;
-        let mut tag = 0u32;
-        while let Some(d) = buf.get(p).map(|c| c.wrapping_sub(b'0')).filter(|&d| d <= 9) {
-            tag = tag * 10 + d as u32;
-            p += 1;
-            if p - pos == 9 {
-                break; // anything longer is the slow path's
-            }
-        }
-        let (tag, eq) = if p > pos && buf.get(p) == Some(&b'=') {
-            (tag as i32, p)
-        } else {
-            parse_tag(buf, pos)?
-        };
-        let start = eq + 1;
-        let end = match hook.data_length_tag(tag) {
-            Some(len_tag) => {
-                let len = fields
-                    .iter()
-                    .rev()
-                    .find(|f| f.tag == len_tag as i32)
-                    .and_then(|f| value::parse_u64(&buf[f.start as usize..f.end as usize]))
-                    .ok_or_else(bad)?;
-                let end = start.saturating_add(len as usize);
-                if buf.get(end) != Some(&SOH) {
-                    return Err(bad());
-                }
-                end
-            }
-            None => scan.next(start).ok_or_else(bad)?,
-        };
-        fields.push(Field {
-            tag,
-            start: start as u32,
-            end: end as u32,
-        });
-        hook.field(tag, &buf[start..end]);
-        pos = end + 1;
-    }
-    Ok(fields)
-}
-
 impl<'a> Message<'a> {
     /// Splits a frame into fields. The frame must end with SOH.
     pub fn decode(buf: &'a [u8]) -> Result<Self, DecodeError> {
@@ -202,30 +95,62 @@ impl<'a> Message<'a> {
     }
 
     /// Splits a frame into fields, reusing `fields`' allocation and using the
-    /// dictionary to find data fields. With a dictionary, the common case of
-    /// validation runs in the same pass (see [`Message::prechecked_by`]).
+    /// dictionary to find data fields.
     pub fn decode_with(
         buf: &'a [u8],
         dict: Option<&Dictionary>,
-        fields: Vec<Field>,
+        mut fields: Vec<Field>,
     ) -> Result<Self, DecodeError> {
-        let (fields, prechecked) = match dict {
-            Some(dict) => {
-                let mut hook = Checking {
-                    dict,
-                    check: FastCheck::new(dict),
-                    info: TagInfo::default(),
-                };
-                let fields = split(buf, fields, &mut hook)?;
-                (fields, hook.check.passed().then(|| dict.id()))
+        fields.clear();
+        let mut scan = SohScanner::new(buf);
+        let mut pos = 0usize;
+        while pos < buf.len() {
+            let bad = || Garbled::MalformedField { offset: pos };
+            // Usually a tag of 1 to 9 digits: read them up to the '='.
+            let mut p = pos;
+            let mut tag = 0u32;
+            while let Some(d) = buf.get(p).map(|c| c.wrapping_sub(b'0')).filter(|&d| d <= 9) {
+                tag = tag * 10 + d as u32;
+                p += 1;
+                if p - pos == 9 {
+                    break; // anything longer is the slow path's
+                }
             }
-            None => (split(buf, fields, &mut NoDictionary)?, None),
-        };
-        Ok(Message {
-            buf,
-            fields,
-            prechecked,
-        })
+            let (tag, eq) = if p > pos && buf.get(p) == Some(&b'=') {
+                (tag as i32, p)
+            } else {
+                parse_tag(buf, pos)?
+            };
+            let start = eq + 1;
+            let len_tag = match dict {
+                Some(d) if d.tag_info(tag).has(TagInfo::DATA) => d.data_length_tag(tag as u32),
+                Some(_) => None,
+                None => u32::try_from(tag).ok().and_then(default_data_length_tag),
+            };
+            let end = match len_tag {
+                Some(len_tag) => {
+                    let len = fields
+                        .iter()
+                        .rev()
+                        .find(|f| f.tag == len_tag as i32)
+                        .and_then(|f| value::parse_u64(&buf[f.start as usize..f.end as usize]))
+                        .ok_or_else(bad)?;
+                    let end = start.saturating_add(len as usize);
+                    if buf.get(end) != Some(&SOH) {
+                        return Err(bad());
+                    }
+                    end
+                }
+                None => scan.next(start).ok_or_else(bad)?,
+            };
+            fields.push(Field {
+                tag,
+                start: start as u32,
+                end: end as u32,
+            });
+            pos = end + 1;
+        }
+        Ok(Message { buf, fields })
     }
 
     /// The frame this message was decoded from.
@@ -236,13 +161,6 @@ impl<'a> Message<'a> {
     /// Fields in wire order.
     pub fn fields(&self) -> &[Field] {
         &self.fields
-    }
-
-    /// The id of the dictionary ([`Dictionary::id`]) that found this
-    /// message plainly valid while decoding it, so that its
-    /// [`Dictionary::validate`] has nothing left to do.
-    pub fn prechecked_by(&self) -> Option<u64> {
-        self.prechecked
     }
 
     /// Gives the field vector back for reuse.

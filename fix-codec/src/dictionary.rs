@@ -235,9 +235,6 @@ pub enum DictionaryError {
 /// A loaded dictionary.
 #[derive(Debug, Clone)]
 pub struct Dictionary {
-    /// Tells dictionaries apart (a clone keeps it: same content), so that a
-    /// message can carry which one pre-checked it.
-    id: u64,
     begin_string: String,
     fields: Vec<Option<FieldDef>>,
     by_name: HashMap<String, u32>,
@@ -423,9 +420,7 @@ impl Dictionary {
                 data_length[f.tag as usize] = Some(len_tag);
             }
         }
-        static NEXT_ID: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
         let mut d = Dictionary {
-            id: NEXT_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
             begin_string,
             fields,
             by_name,
@@ -552,12 +547,6 @@ impl Dictionary {
             .ok()
             .and_then(|t| self.field(t))
             .map_or(true, |d| d.allows(v))
-    }
-
-    /// This dictionary's identity (see [`crate::Message::prechecked_by`]).
-    #[inline]
-    pub fn id(&self) -> u64 {
-        self.id
     }
 
     /// `FIX.4.2` for the FIX 4.2 dictionary.

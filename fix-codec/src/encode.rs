@@ -22,33 +22,6 @@ pub struct MessageBuilder {
 /// No second is cached (chrono cannot represent this timestamp).
 const NO_SECOND: i64 = i64::MIN;
 
-/// Values up to this long (most ids, symbols, CompIDs) are copied inline.
-const SHORT: usize = 16;
-
-/// Appends `v` (at most [`SHORT`] bytes) and an SOH with fixed-size copies
-/// (two overlapping loads, as memcpy does for short lengths) instead of a
-/// call to memcpy per field.
-#[inline(always)]
-fn push_short_and_soh(out: &mut Vec<u8>, v: &[u8]) {
-    let n = v.len();
-    let mut w = [SOH; SHORT + 1];
-    if n >= 8 {
-        w[..8].copy_from_slice(&v[..8]);
-        w[n - 8..n].copy_from_slice(&v[n - 8..]);
-    } else if n >= 4 {
-        w[..4].copy_from_slice(&v[..4]);
-        w[n - 4..n].copy_from_slice(&v[n - 4..]);
-    } else {
-        for (d, s) in w.iter_mut().zip(v) {
-            *d = *s;
-        }
-    }
-    w[n] = SOH;
-    let at = out.len();
-    out.extend_from_slice(&w);
-    out.truncate(at + n + 1);
-}
-
 impl MessageBuilder {
     pub fn new(begin_string: &str) -> Self {
         MessageBuilder {
@@ -113,17 +86,12 @@ impl MessageBuilder {
         }
     }
 
-    /// A field with raw bytes as its value. Always inlined, so that a
-    /// constant tag is written as a constant.
-    #[inline(always)]
+    /// A field with raw bytes as its value.
+    #[inline]
     pub fn raw(&mut self, tag: u32, v: &[u8]) -> &mut Self {
         self.tag(tag);
-        if v.len() <= SHORT {
-            push_short_and_soh(&mut self.body, v);
-        } else {
-            self.body.extend_from_slice(v);
-            self.body.push(SOH);
-        }
+        self.body.extend_from_slice(v);
+        self.body.push(SOH);
         self
     }
 

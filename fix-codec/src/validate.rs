@@ -453,8 +453,7 @@ impl First {
     }
 }
 
-/// The validator's fast path, fed one field at a time (so the decoder can
-/// run it in its own pass): whether the message passes every check even
+/// The validator's fast path, fed one field at a time: whether the message passes every check even
 /// with every switch at its strictest, and so under any switches. A `false`
 /// means "look closer", not "invalid": groups, tags from [`FAST_TAGS`] up,
 /// empty values and anything out of the ordinary are left to the full,
@@ -556,7 +555,7 @@ impl Dictionary {
         if fields.len() >= 1 << KEY_INDEX_BITS {
             return self.validate_reference(msg, opts);
         }
-        if msg.prechecked_by() == Some(self.id()) || self.plainly_valid(msg) {
+        if self.plainly_valid(msg) {
             return Ok(());
         }
         let def = self.message(msg.msg_type());
@@ -931,7 +930,6 @@ mod tests {
             let bytes = msg(text);
             let m = Message::decode_with(&bytes, Some(dict), Vec::new()).unwrap();
             assert!(dict.plainly_valid(&m), "{text}");
-            assert_eq!(m.prechecked_by(), Some(dict.id()), "{text}");
             assert_eq!(dict.validate(&m, &ValidationOptions::default()), Ok(()));
         }
     }
@@ -950,7 +948,6 @@ mod tests {
             let bytes = msg(text);
             let m = Message::decode_with(&bytes, Some(dict), Vec::new()).unwrap();
             assert!(!dict.plainly_valid(&m), "{text}");
-            assert_eq!(m.prechecked_by(), None, "{text}");
             assert!(
                 dict.validate(&m, &ValidationOptions::default()).is_err(),
                 "{text}"

@@ -162,76 +162,22 @@ pub fn is_decimal(v: &[u8]) -> bool {
 /// Writes a decimal as `Decimal`'s `Display` does (no exponent, trailing
 /// zeros as the scale carries them, `-` for negative values including a
 /// negative zero), without going through `fmt`.
-#[inline]
 pub fn write_decimal(out: &mut Vec<u8>, v: &Decimal) {
-    let Ok(m) = u64::try_from(v.mantissa().unsigned_abs()) else {
-        return write_decimal_wide(out, v);
-    };
     let scale = v.scale() as usize;
-    let neg = v.is_sign_negative() as usize;
-    // The length first, so the text can be written right to left into a
-    // fixed buffer and appended with one fixed-size copy. At most: sign,
-    // "0.", 28 fraction digits.
-    let int_digits = count_digits(m).saturating_sub(scale).max(1);
-    let point = (scale > 0) as usize;
-    let len = neg + int_digits + point + scale;
-    let mut buf = [b'-'; 32];
-    let rest = put_digits(&mut buf[..len], scale, m);
-    buf[neg + int_digits] = b'.'; // overwritten below when there is no point
-    put_digits(&mut buf[..neg + int_digits], int_digits, rest);
-    let at = out.len();
-    out.extend_from_slice(&buf);
-    out.truncate(at + len);
-}
-
-const POW10: [u64; 20] = {
-    let mut t = [1u64; 20];
-    let mut i = 1;
-    while i < 20 {
-        t[i] = t[i - 1] * 10;
-        i += 1;
-    }
-    t
-};
-
-/// Decimal digits of `m` (1 for 0).
-#[inline]
-fn count_digits(m: u64) -> usize {
-    // log10 from log2 (1233/4096 ~ log10 2), then one correction.
-    let t = (((64 - (m | 1).leading_zeros()) * 1233) >> 12) as usize;
-    t + (m >= POW10[t]) as usize
-}
-
-/// Writes the low `count` digits of `n` at the end of `buf`; returns what
-/// is left of `n`.
-#[inline(always)]
-fn put_digits(buf: &mut [u8], count: usize, mut n: u64) -> u64 {
-    let mut i = buf.len();
-    for _ in 0..count / 2 {
-        let r = (n % 100) as usize;
-        n /= 100;
-        i -= 2;
-        buf[i..i + 2].copy_from_slice(&PAIRS[2 * r..2 * r + 2]);
-    }
-    if count % 2 == 1 {
-        i -= 1;
-        buf[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-    }
-    n
-}
-
-/// [`write_decimal`] for mantissas beyond 64 bits.
-#[cold]
-fn write_decimal_wide(out: &mut Vec<u8>, v: &Decimal) {
-    let scale = v.scale() as usize;
+    let m = v.mantissa().unsigned_abs();
     let mut ib = itoa::Buffer::new();
-    let digits = ib.format(v.mantissa().unsigned_abs()).as_bytes();
+    let digits: &[u8] = if m == 0 {
+        b""
+    } else if let Ok(m) = u64::try_from(m) {
+        ib.format(m).as_bytes()
+    } else {
+        ib.format(m).as_bytes()
+    };
     if v.is_sign_negative() {
         out.push(b'-');
     }
     if scale == 0 {
-        out.extend_from_slice(digits);
+        out.extend_from_slice(if digits.is_empty() { b"0" } else { digits });
     } else if digits.len() > scale {
         let whole = digits.len() - scale;
         out.extend_from_slice(&digits[..whole]);
