@@ -189,8 +189,9 @@ impl OrderStore {
 
     /// Forget every done order (end of day).
     pub fn purge_done(&mut self) {
+        // Only the slab can hold done orders not yet retired; the arena is dropped unread.
         let stale: Vec<u32> = self
-            .iter()
+            .live_slots()
             .filter(|(_, o)| !o.live())
             .map(|(h, _)| h)
             .collect();
@@ -254,13 +255,17 @@ impl OrderStore {
         }
     }
 
-    /// Every order, live and done, with its handle.
-    pub fn iter(&self) -> impl Iterator<Item = (u32, &Order)> {
-        let live = self
-            .slots
+    /// The orders in the slab (live ones, and any done during the current command).
+    pub fn live_slots(&self) -> impl Iterator<Item = (u32, &Order)> {
+        self.slots
             .iter()
             .enumerate()
-            .filter_map(|(h, o)| o.as_ref().map(|o| (h as u32, o)));
+            .filter_map(|(h, o)| o.as_ref().map(|o| (h as u32, o)))
+    }
+
+    /// Every order, live and done, with its handle.
+    pub fn iter(&self) -> impl Iterator<Item = (u32, &Order)> {
+        let live = self.live_slots();
         let done = self
             .done
             .iter()

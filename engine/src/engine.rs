@@ -12,6 +12,7 @@ use crate::book::{Book, FxMap, Link, Order, OrderStore, NIL};
 use crate::catalog::Catalog;
 use crate::config::{Asset, ConfigError, Instrument, Owner, VenueConfig};
 use crate::ids::{ClientIds, KeyHash};
+use crate::live_ids::LiveIds;
 use crate::types::*;
 
 pub struct Engine {
@@ -30,6 +31,8 @@ pub struct Engine {
     pub(crate) orders: OrderStore,
     /// Today's client ids per owner → order id (0: used by a request without an order).
     pub(crate) client_ids: ClientIds,
+    /// Live orders by their latest client id (the usual cancel/replace target).
+    pub(crate) live_ids: LiveIds,
     pub(crate) next_order_id: u64,
     pub(crate) next_exec_id: u64,
     pub(crate) next_trade_id: u64,
@@ -109,6 +112,7 @@ impl Engine {
             totals,
             orders: OrderStore::default(),
             client_ids: ClientIds::default(),
+            live_ids: LiveIds::default(),
             next_order_id: 1,
             next_exec_id: 1,
             next_trade_id: 1,
@@ -159,7 +163,13 @@ impl Engine {
             Command::EndOfDay => self.end_of_day(out),
             Command::Status(_) => unreachable!(),
         }
+        self.retire_done();
+    }
+
+    /// Move the orders that became done out of the live slab and the live index.
+    fn retire_done(&mut self) {
         for h in self.retire.drain(..) {
+            self.live_ids.remove(h);
             self.orders.retire(h);
         }
     }
@@ -484,7 +494,6 @@ impl Engine {
         };
         let id = self.next_order_id;
         self.next_order_id += 1;
-        self.id_record(hk, c.owner, &c.cl_ord_id, id);
         self.ledger.at_mut(k.account, k.hold_asset).hold += k.lots as i128 * k.hold_per_lot;
         let h = self.orders.insert(Order {
             id,
@@ -504,6 +513,8 @@ impl Engine {
             hold_per_lot: k.hold_per_lot,
             hold_asset: k.hold_asset,
         });
+        self.id_record(hk, c.owner, &c.cl_ord_id, id);
+        self.live_ids.insert(h, hk.0);
         self.emit(h, EventKind::Accepted, out);
         self.execute(h, out);
     }
@@ -753,9 +764,21 @@ impl Engine {
 
     // ---- cancel / replace -------------------------------------------------------
 
+    /// The order `cl` names: a live order's latest id from the small live index,
+    /// anything else (older ids of a chain, done orders) from the day's table.
     fn find(&self, owner: OwnerId, cl: &str) -> Option<u32> {
-        self.id_lookup(owner, cl)
-            .and_then(|id| self.orders.handle(id))
+        self.find_live(ClientIds::hash(owner, cl), owner, cl)
+            .or_else(|| {
+                self.id_lookup(owner, cl)
+                    .and_then(|id| self.orders.handle(id))
+            })
+    }
+
+    fn find_live(&self, hk: KeyHash, owner: OwnerId, cl: &str) -> Option<u32> {
+        self.live_ids.find(hk.0, |h| {
+            let o = &self.orders[h];
+            o.owner == owner && *o.cl_ord_id == *cl
+        })
     }
 
     /// The order a cancel or replace names: it must exist, match symbol and
@@ -816,9 +839,16 @@ impl Engine {
         self.id_record(hk, c.owner, &c.cl_ord_id, id);
         let ii = self.orders[h].instrument as usize;
         self.books[ii].remove(&mut self.orders, h);
-        let o = &mut self.orders[h];
-        o.orig_cl_ord_id = Some(std::mem::replace(&mut o.cl_ord_id, c.cl_ord_id.clone()));
+        self.rename(h, hk, &c.cl_ord_id);
         self.close(h, OrdStatus::Canceled, CancelCause::Requested, out);
+    }
+
+    /// Give a live order its new latest client id `cl` (hashed as `hk`).
+    fn rename(&mut self, h: u32, hk: KeyHash, cl: &ClOrdId) {
+        let o = &mut self.orders[h];
+        o.orig_cl_ord_id = Some(std::mem::replace(&mut o.cl_ord_id, cl.clone()));
+        self.live_ids.remove(h);
+        self.live_ids.insert(h, hk.0);
     }
 
     /// Validate a replace; returns (handle, price, lots, hold per lot).
@@ -878,8 +908,8 @@ impl Engine {
         };
         let (id, ii) = (self.orders[h].id, self.orders[h].instrument as usize);
         self.id_record(hk, c.owner, &c.cl_ord_id, id);
+        self.rename(h, hk, &c.cl_ord_id);
         let o = &mut self.orders[h];
-        o.orig_cl_ord_id = Some(std::mem::replace(&mut o.cl_ord_id, c.cl_ord_id.clone()));
         let (acct, asset, old_hold) = (o.account, o.hold_asset, o.hold());
         // Time priority survives only a same-price reduction.
         let keep = price == o.price && lots <= o.qty && lots > o.cum;
@@ -920,7 +950,7 @@ impl Engine {
     fn end_of_day(&mut self, out: &mut Vec<Event>) {
         let mut day: Vec<(OrderId, u32)> = self
             .orders
-            .iter()
+            .live_slots()
             .filter(|(_, o)| o.live() && o.tif == Tif::Day)
             .map(|(h, o)| (o.id, h))
             .collect();
@@ -931,9 +961,7 @@ impl Engine {
             self.close(h, OrdStatus::Expired, CancelCause::Requested, out);
         }
         // Forget the day: done orders and client ids not tied to a live order.
-        for h in self.retire.drain(..) {
-            self.orders.retire(h);
-        }
+        self.retire_done();
         self.orders.purge_done();
         let orders = &self.orders;
         self.client_ids.retain(|id| orders.handle(id).is_some());
@@ -1030,6 +1058,10 @@ impl Engine {
                 if self.id_lookup(o.owner, &o.cl_ord_id) != Some(o.id) {
                     return Err(format!("order {} not found by its client id", o.id));
                 }
+                let hk = ClientIds::hash(o.owner, &o.cl_ord_id);
+                if self.find_live(hk, o.owner, &o.cl_ord_id) != self.orders.handle(o.id) {
+                    return Err(format!("order {} not in the live index", o.id));
+                }
             }
         }
         let mut resting = 0usize;
@@ -1066,6 +1098,12 @@ impl Engine {
         }
         if resting != live {
             return Err(format!("{live} live orders but {resting} resting"));
+        }
+        if self.live_ids.len() != live {
+            return Err(format!(
+                "{live} live orders but {} in the live index",
+                self.live_ids.len()
+            ));
         }
         let mut sum = self.fees.clone();
         for (ai, a) in self.accounts.iter().enumerate() {

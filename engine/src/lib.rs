@@ -30,6 +30,7 @@ pub mod config;
 mod engine;
 mod ids;
 pub mod journal;
+mod live_ids;
 mod recovery;
 pub mod runner;
 mod snapshot;

@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use crate::book::{Order, OrderStore};
 use crate::codec::{side_code, status_code, tif_code, Dec, DecodeError, Enc};
 use crate::engine::Engine;
+use crate::ids::ClientIds;
 use crate::types::{OrdType, OwnerId, Side};
 
 const MAGIC: &[u8; 8] = b"FXVSNAP1";
@@ -169,6 +170,11 @@ impl Engine {
         }
         // Done orders go to the done arena, as live.
         self.orders = OrderStore::from_orders(orders);
+        self.live_ids = Default::default();
+        for (h, o) in self.orders.live_slots() {
+            self.live_ids
+                .insert(h, ClientIds::hash(o.owner, &o.cl_ord_id).0);
+        }
         if d.u32()? as usize != self.books.len() {
             return Err("instrument count differs from the configuration".into());
         }

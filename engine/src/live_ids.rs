@@ -1,0 +1,59 @@
+//! Live orders by (owner, latest client id) → slot.
+//!
+//! A cancel or replace is valid only against a live order's latest client id, and
+//! that is the common case. The day's id table ([`crate::ids`]) holds every id used
+//! today, so it outgrows the caches and each lookup there misses. This index holds
+//! one `u32` per live order (a few thousand), so it stays in cache; the key is
+//! compared against the order record itself, which the caller reads next anyway.
+//! A miss here falls back to the day's table (for the refusals: done orders, older
+//! ids of a chain, unknown ids), so answers do not change.
+
+use hashbrown::HashTable;
+
+/// Slot → hash of the key it was indexed under (so removal needs no key).
+pub(crate) struct LiveIds {
+    table: HashTable<u32>,
+    hashes: Vec<u64>,
+}
+
+impl Default for LiveIds {
+    fn default() -> Self {
+        LiveIds {
+            table: HashTable::with_capacity(1 << 12),
+            hashes: Vec::new(),
+        }
+    }
+}
+
+impl LiveIds {
+    /// Index slot `h` under a key hashed as `hash` (the slot must not be indexed).
+    pub fn insert(&mut self, h: u32, hash: u64) {
+        let i = h as usize;
+        if i >= self.hashes.len() {
+            self.hashes.resize(i + 1, 0);
+        }
+        self.hashes[i] = hash;
+        let hashes = &self.hashes;
+        self.table.insert_unique(hash, h, |&x| hashes[x as usize]);
+    }
+
+    /// Drop slot `h` from the index, if it is there.
+    pub fn remove(&mut self, h: u32) {
+        let Some(&hash) = self.hashes.get(h as usize) else {
+            return;
+        };
+        if let Ok(e) = self.table.find_entry(hash, |&x| x == h) {
+            e.remove();
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.table.len()
+    }
+
+    /// The slot indexed under `hash` whose order `is_key` accepts.
+    #[inline]
+    pub fn find(&self, hash: u64, is_key: impl Fn(u32) -> bool) -> Option<u32> {
+        self.table.find(hash, |&x| is_key(x)).copied()
+    }
+}
