@@ -540,6 +540,15 @@ impl Dictionary {
         self.allows_listed(tag, v)
     }
 
+    /// Whether a one-byte value is among a field's one-byte enumerated
+    /// values (`info.enum_set` must not be 0).
+    #[inline(always)]
+    pub(crate) fn enum_allows(&self, info: TagInfo, c: u8) -> bool {
+        self.enum_sets
+            .get(info.enum_set as usize - 1)
+            .is_some_and(|set| set[(c >> 6) as usize] & (1 << (c & 63)) != 0)
+    }
+
     #[inline(never)]
     #[allow(clippy::unnecessary_map_or)] // is_none_or is newer than the MSRV
     fn allows_listed(&self, tag: i32, v: &[u8]) -> bool {

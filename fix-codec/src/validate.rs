@@ -453,26 +453,18 @@ impl First {
     }
 }
 
-/// The validator's fast path, fed one field at a time: whether the message passes every check even
-/// with every switch at its strictest, and so under any switches. A `false`
-/// means "look closer", not "invalid": groups, tags from [`FAST_TAGS`] up,
-/// empty values and anything out of the ordinary are left to the full,
-/// QuickFIX-ordered pass.
-pub(crate) struct FastCheck<'d> {
-    dict: &'d Dictionary,
-    def: Option<&'d MessageDef>,
-    /// The message's [`FastTag`] table once MsgType is known; header tags
-    /// only before.
-    tags: &'d [u8; FAST_TAGS],
-    seen: [u64; FAST_TAGS / 64],
-    /// The section of the last field: sections only go forward.
-    part: u8,
-    ok: bool,
+/// Whether two values start with the same 17 bytes (a UTCTimestamp's
+/// `YYYYMMDD-HH:MM:SS`).
+#[inline]
+fn same_second(a: &[u8], b: &[u8]) -> bool {
+    match (a.get(..17), b.get(..17)) {
+        (Some(a), Some(b)) => <[u8; 17]>::try_from(a).ok() == <[u8; 17]>::try_from(b).ok(),
+        _ => false,
+    }
 }
 
-/// A non-empty value's format and enumeration check, out of line: inlined
-/// into the decoder's loop it would make every field slower.
-#[inline(never)]
+/// A non-empty value's format and enumeration check.
+#[inline]
 fn value_ok(dict: &Dictionary, info: TagInfo, tag: i32, v: &[u8]) -> bool {
     use FieldType::*;
     let well_formed = match info.field_type {
@@ -484,60 +476,6 @@ fn value_ok(dict: &Dictionary, info: TagInfo, tag: i32, v: &[u8]) -> bool {
         ty => format_ok(ty, v),
     };
     well_formed && dict.allows(info, tag, v)
-}
-
-impl<'d> FastCheck<'d> {
-    #[inline]
-    pub fn new(dict: &'d Dictionary) -> Self {
-        FastCheck {
-            dict,
-            def: None,
-            tags: &dict.fast_header_tags,
-            seen: [0; FAST_TAGS / 64],
-            part: FastTag::HEADER,
-            ok: true,
-        }
-    }
-
-    /// One top-level field, in wire order; `info` is the dictionary's
-    /// [`TagInfo`] for `tag`.
-    #[inline(always)]
-    pub fn field(&mut self, tag: i32, info: TagInfo, v: &[u8]) {
-        if self.ok && !self.plain_field(tag, info, v) {
-            self.ok = false;
-        }
-    }
-
-    #[inline(always)]
-    fn plain_field(&mut self, tag: i32, info: TagInfo, v: &[u8]) -> bool {
-        let t = tag as u32 as usize;
-        let Some(&fast) = self.tags.get(t) else {
-            return false;
-        };
-        let section = fast & FastTag::SECTION;
-        let (w, bit) = (t / 64, 1u64 << (t % 64));
-        // Unknown here, out of order, empty or repeated: look closer.
-        if section == 0 || section < self.part || v.is_empty() || self.seen[w] & bit != 0 {
-            return false;
-        }
-        self.seen[w] |= bit;
-        self.part = section;
-        if t == crate::tags::MSG_TYPE as usize {
-            self.def = self.dict.message(v);
-            match self.def {
-                Some(d) => self.tags = &d.fast_tags,
-                None => return false,
-            }
-        }
-        fast & FastTag::CHECK_VALUE == 0 || value_ok(self.dict, info, tag, v)
-    }
-
-    /// Whether every field passed and every required tag is there.
-    #[inline]
-    pub fn passed(&self) -> bool {
-        let required = self.def.and_then(|d| d.fast_required.as_ref());
-        self.ok && required.is_some_and(|r| self.seen.iter().zip(r).all(|(s, r)| s & r == *r))
-    }
 }
 
 impl Dictionary {
@@ -711,13 +649,85 @@ impl Dictionary {
     }
 
     /// The common case, cheaply: whether the message passes every check
-    /// even with every switch at its strictest (see [`FastCheck`]).
+    /// even with every switch at its strictest, and so under any switches.
+    /// A `false` means "look closer", not "invalid": groups, tags from
+    /// [`FAST_TAGS`] up, empty values and anything out of the ordinary are
+    /// left to the full, QuickFIX-ordered pass. State stays in locals (tags
+    /// below 64, most of them, in a register) so fields do not wait on
+    /// each other through memory.
     fn plainly_valid(&self, msg: &Message) -> bool {
-        let mut check = FastCheck::new(self);
+        let mut def: Option<&MessageDef> = None;
+        // The message's FastTag table once MsgType is known; header tags only before.
+        let mut table: &[u8; FAST_TAGS] = &self.fast_header_tags;
+        let mut seen_low = 0u64;
+        let mut seen = [0u64; FAST_TAGS / 64];
+        // Sections only go forward.
+        let mut part = FastTag::HEADER;
+        // The last UTCTimestamp found good.
+        let mut last_timestamp: &[u8] = &[];
         for f in msg.fields() {
-            check.field(f.tag, self.tag_info(f.tag), msg.value(f));
+            let t = f.tag as u32 as usize;
+            let Some(&fast) = table.get(t) else {
+                return false;
+            };
+            let section = fast & FastTag::SECTION;
+            let v = msg.value(f);
+            if section == 0 || section < part || v.is_empty() {
+                return false;
+            }
+            part = section;
+            let repeated = if t < 64 {
+                let bit = 1u64 << t;
+                let r = seen_low & bit != 0;
+                seen_low |= bit;
+                r
+            } else {
+                let (w, bit) = (t / 64, 1u64 << (t % 64));
+                let r = seen[w] & bit != 0;
+                seen[w] |= bit;
+                r
+            };
+            if repeated {
+                return false;
+            }
+            if t == crate::tags::MSG_TYPE as usize {
+                let Some(d) = self.message(v) else {
+                    return false;
+                };
+                def = Some(d);
+                table = &d.fast_tags;
+            }
+            if fast & FastTag::CHECK_VALUE != 0 {
+                let info = self.tag_info(f.tag);
+                let ok = match v {
+                    // A one-byte enumerated value (Side, OrdType, MsgType, ...).
+                    [c] if info.enum_set != 0
+                        && matches!(info.field_type, FieldType::Char | FieldType::String) =>
+                    {
+                        self.enum_allows(info, *c)
+                    }
+                    // SendingTime and TransactTime usually share their second.
+                    _ if info.field_type == FieldType::UtcTimestamp
+                        && same_second(v, last_timestamp) =>
+                    {
+                        value::utc_timestamp_fraction_ok(v)
+                    }
+                    _ => {
+                        let ok = value_ok(self, info, f.tag, v);
+                        if ok && info.field_type == FieldType::UtcTimestamp {
+                            last_timestamp = v;
+                        }
+                        ok
+                    }
+                };
+                if !ok {
+                    return false;
+                }
+            }
         }
-        check.passed()
+        seen[0] = seen_low;
+        let required = def.and_then(|d| d.fast_required.as_ref());
+        required.is_some_and(|r| seen.iter().zip(r).all(|(s, r)| s & r == *r))
     }
 
     /// A top-level field's own checks, in QuickFIX's order: value (empty,

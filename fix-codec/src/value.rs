@@ -231,12 +231,19 @@ pub fn parse_utc_timestamp(v: &[u8]) -> Option<DateTime<Utc>> {
 /// without building a date.
 #[inline]
 pub fn is_utc_timestamp(v: &[u8]) -> bool {
-    let fraction_ok = match v.len() {
+    utc_timestamp_fraction_ok(v) && scan_date_time(v).is_some()
+}
+
+/// The part of [`is_utc_timestamp`] after the second: the length and the
+/// optional `.sss` (or 6 or 9 digits). For a value whose first 17 bytes are
+/// a second already found good.
+#[inline]
+pub(crate) fn utc_timestamp_fraction_ok(v: &[u8]) -> bool {
+    match v.len() {
         17 => true,
         21 | 24 | 27 => v[17] == b'.' && v[18..].iter().all(u8::is_ascii_digit),
         _ => false,
-    };
-    fraction_ok && scan_date_time(v).is_some()
+    }
 }
 
 /// The parts of a well-formed UTCTimestamp, each in range.
