@@ -61,6 +61,11 @@ fn field() -> impl Strategy<Value = (String, String)> {
         "10.",
         ".",
         "20261126-03:12:47",
+        // Same second as the one above, bad fraction: the fast path checks
+        // a second timestamp sharing a good one's second by its fraction.
+        "20261126-03:12:47.5",
+        "20261126-03:12:47.00x",
+        "20261126-03:12:47.000",
         "20261126-03:12:60.123",
         "20261131-03:12:47",
         "20261126-24:00:00",
