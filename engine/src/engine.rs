@@ -511,7 +511,6 @@ impl Engine {
             cum_notional: 0,
             status: OrdStatus::New,
             hold_per_lot: k.hold_per_lot,
-            hold_asset: k.hold_asset,
         });
         self.id_record(hk, c.owner, &c.cl_ord_id, id);
         self.live_ids.insert(h, hk.0);
@@ -545,6 +544,19 @@ impl Engine {
         self.close(h, OrdStatus::Canceled, cause, out)
     }
 
+    /// The asset an order's hold is in: the quote asset for a buy, the base for a sell.
+    pub(crate) fn hold_asset_of(&self, o: &Order) -> u32 {
+        let inst = &self.instruments[o.instrument as usize];
+        match o.side {
+            Side::Buy => inst.quote,
+            Side::Sell => inst.base,
+        }
+    }
+
+    fn hold_asset(&self, h: u32) -> u32 {
+        self.hold_asset_of(&self.orders[h])
+    }
+
     /// End a live order that is not in the book: release its hold, set status, emit.
     fn close(&mut self, h: u32, status: OrdStatus, cause: CancelCause, out: &mut Vec<Event>) {
         debug_assert!(
@@ -554,10 +566,11 @@ impl Engine {
                     next: NIL
                 }
         );
+        let asset = self.hold_asset(h);
         let o = &mut self.orders[h];
         debug_assert!(o.live());
         let held = o.hold();
-        self.ledger.at_mut(o.account, o.hold_asset).hold -= held;
+        self.ledger.at_mut(o.account, asset).hold -= held;
         o.status = status;
         self.retire.push(h);
         let kind = if status == OrdStatus::Expired {
@@ -876,7 +889,7 @@ impl Engine {
             Side::Sell => inst.lot_unit,
         };
         let new_leaves = (lots - o.cum).max(0) as i128;
-        let available = self.ledger.at(o.account, o.hold_asset).available();
+        let available = self.ledger.at(o.account, self.hold_asset(h)).available();
         if new_leaves.saturating_mul(hpl) > available + o.hold() {
             return Err(RejectReason::InsufficientFunds);
         }
@@ -909,8 +922,9 @@ impl Engine {
         let (id, ii) = (self.orders[h].id, self.orders[h].instrument as usize);
         self.id_record(hk, c.owner, &c.cl_ord_id, id);
         self.rename(h, hk, &c.cl_ord_id);
+        let asset = self.hold_asset(h);
         let o = &mut self.orders[h];
-        let (acct, asset, old_hold) = (o.account, o.hold_asset, o.hold());
+        let (acct, old_hold) = (o.account, o.hold());
         // Time priority survives only a same-price reduction.
         let keep = price == o.price && lots <= o.qty && lots > o.cum;
         if keep {
@@ -1054,7 +1068,8 @@ impl Engine {
         for (_, o) in self.orders.iter() {
             if o.live() {
                 live += 1;
-                need[o.account as usize][o.hold_asset as usize] += o.hold();
+                let asset = self.hold_asset_of(o);
+                need[o.account as usize][asset as usize] += o.hold();
                 if self.id_lookup(o.owner, &o.cl_ord_id) != Some(o.id) {
                     return Err(format!("order {} not found by its client id", o.id));
                 }

@@ -69,7 +69,7 @@ impl Engine {
             e.i128(o.cum_notional);
             e.u8(status_code(o.status));
             e.i128(o.hold_per_lot);
-            e.u32(o.hold_asset);
+            e.u32(self.hold_asset_of(o));
         }
         e.u32(self.books.len() as u32);
         for b in &self.books {
@@ -158,13 +158,16 @@ impl Engine {
                 cum_notional: d.i128()?,
                 status: d.status()?,
                 hold_per_lot: d.i128()?,
-                hold_asset: d.u32()?,
             };
+            let hold_asset = d.u32()?;
             if o.account as usize >= self.accounts.len()
                 || o.instrument as usize >= self.instruments.len()
-                || o.hold_asset as usize >= na
+                || hold_asset as usize >= na
             {
                 return Err(DecodeError("order index out of range").into());
+            }
+            if hold_asset != self.hold_asset_of(&o) {
+                return Err(DecodeError("order hold asset does not match its side").into());
             }
             orders.push(o);
         }
