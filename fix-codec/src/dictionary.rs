@@ -245,6 +245,8 @@ pub struct Dictionary {
     messages: Vec<MessageDef>,
     /// Message types of up to 8 bytes packed into a u64, sorted, for lookup.
     msg_index: Vec<(u64, usize)>,
+    /// One-byte message types (most of them) straight to their index + 1.
+    msg_by_byte: [u16; 128],
     /// Per tag: the length field's tag for a data field.
     data_length: Vec<Option<u32>>,
     /// Per tag, what the decoder and validator ask on every field; tags
@@ -429,6 +431,15 @@ impl Dictionary {
             trailer: trailer.fields,
             trailer_required: trailer.required,
             messages,
+            msg_by_byte: {
+                let mut t = [0u16; 128];
+                for &(k, i) in &msg_index {
+                    if k < 128 {
+                        t[k as usize] = i as u16 + 1;
+                    }
+                }
+                t
+            },
             msg_index,
             data_length,
             info: Vec::new(),
@@ -582,6 +593,10 @@ impl Dictionary {
 
     #[inline]
     pub fn message(&self, msg_type: &[u8]) -> Option<&MessageDef> {
+        if let [b] = msg_type {
+            let i = *self.msg_by_byte.get(*b as usize)?;
+            return i.checked_sub(1).map(|i| &self.messages[i as usize]);
+        }
         let key = pack_msg_type(msg_type)?;
         let i = self
             .msg_index
