@@ -102,10 +102,12 @@ impl<'a> Message<'a> {
         mut fields: Vec<Field>,
     ) -> Result<Self, DecodeError> {
         fields.clear();
-        let mut scan = SohScanner::new(buf);
+        let mut sohs = SohScanner::new(buf);
         let mut pos = 0usize;
         while pos < buf.len() {
             let bad = || Garbled::MalformedField { offset: pos };
+            // The field ends at the next SOH, unless it is a data field.
+            let soh = sohs.take().ok_or_else(bad)?;
             // Usually a tag of 1 to 9 digits: read them up to the '='.
             let mut p = pos;
             let mut tag = 0u32;
@@ -139,9 +141,12 @@ impl<'a> Message<'a> {
                     if buf.get(end) != Some(&SOH) {
                         return Err(bad());
                     }
+                    if end != soh {
+                        sohs.skip_to(end + 1);
+                    }
                     end
                 }
-                None => scan.next(start).ok_or_else(bad)?,
+                None => soh,
             };
             fields.push(Field {
                 tag,

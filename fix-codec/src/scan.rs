@@ -53,11 +53,18 @@ fn soh_mask_block(block: &[u8; BLOCK]) -> u64 {
         .fold(0, |m, (i, &b)| m | (((b == SOH) as u64) << i))
 }
 
-/// Finds SOH bytes at or after a position, keeping the current block's mask.
+/// Hands out a frame's SOH positions in order, a block's mask at a time.
+///
+/// Fields are contiguous, so each field ends at the next SOH not yet taken:
+/// the end of field i+1 is one trailing-zero count away from the end of
+/// field i, whatever happens in between. That keeps the chain from field
+/// to field short, and lets the processor work on several fields' tags at
+/// once.
 pub(crate) struct SohScanner<'a> {
     buf: &'a [u8],
     /// Start of the block `mask` describes.
     base: usize,
+    /// The block's SOH positions not yet taken.
     mask: u64,
 }
 
@@ -70,22 +77,25 @@ impl<'a> SohScanner<'a> {
         }
     }
 
-    /// The first SOH at or after `from`.
+    /// The next SOH not yet taken.
     #[inline]
-    pub fn next(&mut self, mut from: usize) -> Option<usize> {
-        while from < self.buf.len() {
-            let base = from & !(BLOCK - 1);
-            if base != self.base {
-                self.base = base;
-                self.mask = soh_mask(self.buf, base);
+    pub fn take(&mut self) -> Option<usize> {
+        while self.mask == 0 {
+            self.base += BLOCK;
+            if self.base >= self.buf.len() {
+                return None;
             }
-            let hits = self.mask & (u64::MAX << (from - base));
-            if hits != 0 {
-                return Some(base + hits.trailing_zeros() as usize);
-            }
-            from = base + BLOCK;
+            self.mask = soh_mask(self.buf, self.base);
         }
-        None
+        let at = self.base + self.mask.trailing_zeros() as usize;
+        self.mask &= self.mask - 1;
+        Some(at)
+    }
+
+    /// Forgets the SOH bytes before `pos` (inside a data field's value).
+    pub fn skip_to(&mut self, pos: usize) {
+        self.base = pos & !(BLOCK - 1);
+        self.mask = soh_mask(self.buf, self.base) & (u64::MAX << (pos - self.base));
     }
 }
 
@@ -94,22 +104,23 @@ mod tests {
     use super::*;
 
     #[test]
-    fn finds_every_soh_across_blocks() {
+    fn hands_out_every_soh_in_order_across_blocks() {
         let mut buf = Vec::new();
         for i in 0..200 {
             buf.extend_from_slice(format!("{i}=v{}\x01", "x".repeat(i % 70)).as_bytes());
         }
+        let all: Vec<usize> = (0..buf.len()).filter(|&i| buf[i] == SOH).collect();
         let mut s = SohScanner::new(&buf);
-        for from in 0..buf.len() {
-            let want = buf[from..].iter().position(|&b| b == SOH).map(|n| from + n);
-            assert_eq!(s.next(from), want, "from {from}");
+        for &want in &all {
+            assert_eq!(s.take(), Some(want));
         }
-        // Backwards too: the scanner reloads the block it needs.
-        for from in (0..buf.len()).rev().step_by(7) {
-            let want = buf[from..].iter().position(|&b| b == SOH).map(|n| from + n);
-            assert_eq!(s.next(from), want, "from {from}");
+        assert_eq!(s.take(), None);
+        // Skipping to any position resumes at the first SOH from there.
+        for pos in (0..buf.len()).step_by(7) {
+            s.skip_to(pos);
+            let want = all.iter().copied().find(|&i| i >= pos);
+            assert_eq!(s.take(), want, "from {pos}");
         }
-        assert_eq!(s.next(buf.len()), None);
-        assert_eq!(SohScanner::new(b"12345").next(0), None);
+        assert_eq!(SohScanner::new(b"12345").take(), None);
     }
 }
