@@ -97,8 +97,14 @@ impl Borrow<str> for ClOrdId {
 }
 
 impl PartialEq for ClOrdId {
+    #[inline]
     fn eq(&self, other: &ClOrdId) -> bool {
-        self.as_str() == other.as_str()
+        match (&self.0, &other.0) {
+            // The unused tail of an inline buffer is zero, so equal ids have equal
+            // buffers: a fixed-size compare, no call.
+            (Repr::Inline { len: a, buf: x }, Repr::Inline { len: b, buf: y }) => a == b && x == y,
+            _ => self.as_str() == other.as_str(),
+        }
     }
 }
 

@@ -223,11 +223,11 @@ impl Engine {
 
     // ---- client ids -------------------------------------------------------------
 
-    fn id_used(&self, h: KeyHash, owner: OwnerId, cl: &str) -> bool {
+    fn id_used(&self, h: KeyHash, owner: OwnerId, cl: &ClOrdId) -> bool {
         self.client_ids.get_hashed(h, owner, cl).is_some()
     }
 
-    fn id_lookup(&self, owner: OwnerId, cl: &str) -> Option<OrderId> {
+    fn id_lookup(&self, owner: OwnerId, cl: &ClOrdId) -> Option<OrderId> {
         self.client_ids.get(owner, cl).filter(|id| *id != 0)
     }
 
@@ -779,7 +779,7 @@ impl Engine {
 
     /// The order `cl` names: a live order's latest id from the small live index,
     /// anything else (older ids of a chain, done orders) from the day's table.
-    fn find(&self, owner: OwnerId, cl: &str) -> Option<u32> {
+    fn find(&self, owner: OwnerId, cl: &ClOrdId) -> Option<u32> {
         self.find_live(ClientIds::hash(owner, cl), owner, cl)
             .or_else(|| {
                 self.id_lookup(owner, cl)
@@ -787,10 +787,10 @@ impl Engine {
             })
     }
 
-    fn find_live(&self, hk: KeyHash, owner: OwnerId, cl: &str) -> Option<u32> {
+    fn find_live(&self, hk: KeyHash, owner: OwnerId, cl: &ClOrdId) -> Option<u32> {
         self.live_ids.find(hk.0, |h| {
             let o = &self.orders[h];
-            o.owner == owner && *o.cl_ord_id == *cl
+            o.owner == owner && o.cl_ord_id == *cl
         })
     }
 
@@ -799,7 +799,7 @@ impl Engine {
     fn check_target(
         &self,
         h: Option<u32>,
-        orig: &str,
+        orig: &ClOrdId,
         symbol: &str,
         side: Side,
     ) -> Result<u32, RejectReason> {
@@ -814,7 +814,7 @@ impl Engine {
         if !o.live() {
             return Err(RejectReason::TooLateToCancel);
         }
-        if *o.cl_ord_id != *orig {
+        if o.cl_ord_id != *orig {
             return Err(RejectReason::NotLatestClOrdId);
         }
         Ok(h)
@@ -1035,7 +1035,8 @@ impl Engine {
 
     /// Today's order by any client id in its chain.
     pub fn order(&self, owner: OwnerId, cl_ord_id: &str) -> Option<OrderView> {
-        self.find(owner, cl_ord_id).map(|h| self.view(h))
+        self.find(owner, &ClOrdId::from(cl_ord_id))
+            .map(|h| self.view(h))
     }
 
     pub fn order_by_id(&self, id: OrderId) -> Option<OrderView> {

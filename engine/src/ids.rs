@@ -60,17 +60,17 @@ impl ClientIds {
     }
 
     #[inline]
-    fn find(&self, h: KeyHash, owner: OwnerId, s: &str) -> Option<&Entry> {
-        self.table.find(h.0, |e| e.owner == owner.0 && *e.id == *s)
+    fn find(&self, h: KeyHash, owner: OwnerId, s: &ClOrdId) -> Option<&Entry> {
+        self.table.find(h.0, |e| e.owner == owner.0 && e.id == *s)
     }
 
     #[inline]
-    pub fn get_hashed(&self, h: KeyHash, owner: OwnerId, s: &str) -> Option<OrderId> {
+    pub fn get_hashed(&self, h: KeyHash, owner: OwnerId, s: &ClOrdId) -> Option<OrderId> {
         self.find(h, owner, s).map(|e| e.order)
     }
 
     #[inline]
-    pub fn get(&self, owner: OwnerId, s: &str) -> Option<OrderId> {
+    pub fn get(&self, owner: OwnerId, s: &ClOrdId) -> Option<OrderId> {
         self.get_hashed(Self::hash(owner, s), owner, s)
     }
 
