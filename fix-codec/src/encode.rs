@@ -19,6 +19,29 @@ pub struct MessageBuilder {
     ts_text: [u8; 17],
 }
 
+/// A tag below 10 000 as text followed by '=', in 8 bytes, and how many
+/// digits it has.
+#[inline(always)]
+fn tag_text(tag: u32) -> ([u8; 8], usize) {
+    debug_assert!(tag < 10_000);
+    let mut w = [b'='; 8];
+    let n = if tag < 10 {
+        1
+    } else if tag < 100 {
+        2
+    } else if tag < 1000 {
+        3
+    } else {
+        4
+    };
+    let mut t = tag;
+    for i in (0..n).rev() {
+        w[i] = b'0' + (t % 10) as u8;
+        t /= 10;
+    }
+    (w, n)
+}
+
 /// No second is cached (chrono cannot represent this timestamp).
 const NO_SECOND: i64 = i64::MIN;
 
@@ -54,30 +77,11 @@ impl MessageBuilder {
     #[inline(always)]
     fn tag(&mut self, tag: u32) {
         if tag < 10_000 {
-            // Up to four digits and '=' in one fixed-size write, then cut
-            // back to the real length (no variable-length copy).
-            let mut w = [b'='; 8];
-            let n = if tag < 10 {
-                w[0] = b'0' + tag as u8;
-                1
-            } else if tag < 100 {
-                w[0] = b'0' + (tag / 10) as u8;
-                w[1] = b'0' + (tag % 10) as u8;
-                2
-            } else if tag < 1000 {
-                w[0] = b'0' + (tag / 100) as u8;
-                w[1] = b'0' + (tag / 10 % 10) as u8;
-                w[2] = b'0' + (tag % 10) as u8;
-                3
-            } else {
-                w[0] = b'0' + (tag / 1000) as u8;
-                w[1] = b'0' + (tag / 100 % 10) as u8;
-                w[2] = b'0' + (tag / 10 % 10) as u8;
-                w[3] = b'0' + (tag % 10) as u8;
-                4
-            };
+            // Digits and '=' in one fixed-size write, then cut back to the
+            // real length (no variable-length copy).
+            let (text, n) = tag_text(tag);
             let len = self.body.len();
-            self.body.extend_from_slice(&w);
+            self.body.extend_from_slice(&text);
             self.body.truncate(len + n + 1);
         } else {
             let mut buf = itoa::Buffer::new();
@@ -89,9 +93,31 @@ impl MessageBuilder {
     /// A field with raw bytes as its value.
     #[inline]
     pub fn raw(&mut self, tag: u32, v: &[u8]) -> &mut Self {
-        self.tag(tag);
-        self.body.extend_from_slice(v);
-        self.body.push(SOH);
+        if tag >= 10_000 {
+            self.tag(tag);
+            self.body.extend_from_slice(v);
+            self.body.push(SOH);
+            return self;
+        }
+        // `tag=`, the value and SOH with one capacity check and one length
+        // update: three appends would each load and store the length, and
+        // the fields of a message would wait on each other through it.
+        let (text, n) = tag_text(tag);
+        let total = n + 1 + v.len() + 1;
+        self.body.reserve(total + 8);
+        let len = self.body.len();
+        // SAFETY: `reserve` left room for `total + 8` bytes after `len`. The
+        // tag text is written as 8 bytes (n + 1 <= 5 of them meant, the rest
+        // overwritten next or past the new length), the value after it, the
+        // SOH last: all below len + total + 8. All bytes up to len + total
+        // are written before the length covers them.
+        unsafe {
+            let at = self.body.as_mut_ptr().add(len);
+            std::ptr::copy_nonoverlapping(text.as_ptr(), at, 8);
+            std::ptr::copy_nonoverlapping(v.as_ptr(), at.add(n + 1), v.len());
+            *at.add(n + 1 + v.len()) = SOH;
+            self.body.set_len(len + total);
+        }
         self
     }
 
