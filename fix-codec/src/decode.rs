@@ -102,6 +102,9 @@ impl<'a> Message<'a> {
         mut fields: Vec<Field>,
     ) -> Result<Self, DecodeError> {
         fields.clear();
+        // At most one field per 3 bytes ("t=" and SOH): room up front, so
+        // pushes do not stop to grow it (bounded for very long messages).
+        fields.reserve((buf.len() / 3 + 1).min(256));
         let mut sohs = SohScanner::new(buf);
         let mut pos = 0usize;
         while pos < buf.len() {
