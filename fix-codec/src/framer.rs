@@ -13,7 +13,7 @@
 
 use memchr::memmem;
 
-use crate::SOH;
+use crate::{scan::leading_sohs, SOH};
 
 /// Why a frame was dropped without a reply (FIX: "garbled").
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -120,12 +120,19 @@ impl Framer {
         }
         let max = self.max_message_size;
         let window = &buf[..buf.len().min(max)];
-        let Some(nine) = find_after_soh(window, b"9=") else {
-            return self.incomplete(buf, Garbled::BadBodyLengthField);
-        };
-        let digits_start = nine + BODY_LENGTH.len();
-        let Some(digits_len) = crate::swar::find(&window[digits_start..], SOH) else {
-            return self.incomplete(buf, Garbled::BadBodyLengthField);
+        let (digits_start, digits_len) = match leading_sohs(window) {
+            // Usually the first SOH starts `9=` and the second ends it.
+            Some((i, j)) if window.get(i + 1..i + 3) == Some(b"9=") => (i + 3, j - (i + 3)),
+            _ => {
+                let Some(nine) = find_after_soh(window, b"9=") else {
+                    return self.incomplete(buf, Garbled::BadBodyLengthField);
+                };
+                let digits_start = nine + BODY_LENGTH.len();
+                let Some(digits_len) = crate::swar::find(&window[digits_start..], SOH) else {
+                    return self.incomplete(buf, Garbled::BadBodyLengthField);
+                };
+                (digits_start, digits_len)
+            }
         };
         let Some(body_len) = parse_usize(&buf[digits_start..digits_start + digits_len]) else {
             return self.skip_one(buf, Garbled::BadBodyLengthField);
@@ -152,8 +159,13 @@ impl Framer {
             return self.incomplete(buf, Garbled::Unterminated);
         };
         let cs_value = search_from + cs + CHECKSUM.len();
-        let Some(end) = crate::swar::find(&buf[cs_value..limit], SOH) else {
-            return self.incomplete(buf, Garbled::Unterminated);
+        let end = match buf[cs_value..limit] {
+            // Usually three digits and the final SOH.
+            [a, b, c, SOH, ..] if ![a, b, c].contains(&SOH) => 3,
+            _ => match crate::swar::find(&buf[cs_value..limit], SOH) {
+                Some(end) => end,
+                None => return self.incomplete(buf, Garbled::Unterminated),
+            },
         };
         FramerEvent::Frame {
             len: cs_value + end + 1,
@@ -248,7 +260,13 @@ fn parse_usize(digits: &[u8]) -> Option<usize> {
 /// in that order, BodyLength exact, CheckSum right. Any failure is garbled.
 pub fn verify(frame: &[u8]) -> Result<(), Garbled> {
     // 8=...SOH 9=...SOH 35=
-    let first = crate::swar::find(frame, SOH).ok_or(Garbled::HeaderOutOfOrder)?;
+    let (first, second) = match leading_sohs(frame) {
+        Some((i, j)) => (i, Some(j)),
+        None => (
+            crate::swar::find(frame, SOH).ok_or(Garbled::HeaderOutOfOrder)?,
+            None,
+        ),
+    };
     if !frame.starts_with(b"8=") {
         return Err(Garbled::HeaderOutOfOrder);
     }
@@ -256,7 +274,10 @@ pub fn verify(frame: &[u8]) -> Result<(), Garbled> {
     if !rest.starts_with(b"9=") {
         return Err(Garbled::HeaderOutOfOrder);
     }
-    let len_end = crate::swar::find(rest, SOH).ok_or(Garbled::BadBodyLengthField)?;
+    let len_end = match second {
+        Some(j) => j - (first + 1),
+        None => crate::swar::find(rest, SOH).ok_or(Garbled::BadBodyLengthField)?,
+    };
     let declared = parse_usize(&rest[2..len_end]).ok_or(Garbled::BadBodyLengthField)?;
     let body_start = first + 1 + len_end + 1;
     if !frame[body_start..].starts_with(b"35=") {

@@ -12,7 +12,7 @@ const BLOCK: usize = 64;
 
 /// Bit i set where byte `at + i` is SOH (bytes past the end count as not).
 #[inline]
-fn soh_mask(buf: &[u8], at: usize) -> u64 {
+pub(crate) fn soh_mask(buf: &[u8], at: usize) -> u64 {
     match buf.get(at..at + BLOCK) {
         Some(block) => soh_mask_block(block.try_into().expect("64 bytes")),
         None => {
@@ -51,6 +51,18 @@ fn soh_mask_block(block: &[u8; BLOCK]) -> u64 {
         .iter()
         .enumerate()
         .fold(0, |m, (i, &b)| m | (((b == SOH) as u64) << i))
+}
+
+/// The first two SOH positions in `buf`, when both are in its first 64
+/// bytes (a frame's `8=...` and `9=...` fields, usually).
+#[inline]
+pub(crate) fn leading_sohs(buf: &[u8]) -> Option<(usize, usize)> {
+    let m = soh_mask(buf, 0);
+    let rest = m & m.wrapping_sub(1);
+    if rest == 0 {
+        return None;
+    }
+    Some((m.trailing_zeros() as usize, rest.trailing_zeros() as usize))
 }
 
 /// Hands out a frame's SOH positions in order, a block's mask at a time.

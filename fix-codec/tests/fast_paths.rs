@@ -364,3 +364,190 @@ fn odd_tags_decode_as_before() {
     let m = Message::decode(b"0000035=D\x01").unwrap();
     assert_eq!(m.msg_type(), b"D");
 }
+
+/// The framer and `verify` as first written (plain searches, no fast
+/// paths): their specification.
+mod reference_framer {
+    use fix_codec::{framer::FramerEvent, Garbled};
+    use memchr::memmem;
+
+    const SOH: u8 = 1;
+
+    fn find_after_soh(hay: &[u8], rest: &[u8]) -> Option<usize> {
+        (0..hay.len()).find(|&i| hay[i] == SOH && hay[i + 1..].starts_with(rest))
+    }
+
+    fn find_soh(hay: &[u8]) -> Option<usize> {
+        hay.iter().position(|&b| b == SOH)
+    }
+
+    fn parse_usize(d: &[u8]) -> Option<usize> {
+        if d.is_empty() || d.len() > 9 || !d.iter().all(u8::is_ascii_digit) {
+            return None;
+        }
+        Some(d.iter().fold(0, |n, &c| n * 10 + (c - b'0') as usize))
+    }
+
+    fn skip_one(buf: &[u8], reason: Garbled) -> FramerEvent {
+        let len = memmem::find(&buf[1..], b"8=FIX").map_or(buf.len(), |p| p + 1);
+        FramerEvent::Skip { len, reason }
+    }
+
+    fn incomplete(max: usize, buf: &[u8], reason: Garbled) -> FramerEvent {
+        if buf.len() > max + 64 {
+            let reason = match reason {
+                Garbled::BadBodyLengthField => Garbled::BadBodyLengthField,
+                _ => Garbled::Unterminated,
+            };
+            return skip_one(buf, reason);
+        }
+        FramerEvent::NeedMore
+    }
+
+    pub fn next(max: usize, buf: &[u8]) -> FramerEvent {
+        let Some(start) = memmem::find(buf, b"8=FIX") else {
+            if buf.len() > 4 {
+                return FramerEvent::Skip {
+                    len: buf.len() - 4,
+                    reason: Garbled::Junk,
+                };
+            }
+            return FramerEvent::NeedMore;
+        };
+        if start > 0 {
+            return FramerEvent::Skip {
+                len: start,
+                reason: Garbled::Junk,
+            };
+        }
+        let window = &buf[..buf.len().min(max)];
+        let Some(nine) = find_after_soh(window, b"9=") else {
+            return incomplete(max, buf, Garbled::BadBodyLengthField);
+        };
+        let digits_start = nine + 3;
+        let Some(digits_len) = find_soh(&window[digits_start..]) else {
+            return incomplete(max, buf, Garbled::BadBodyLengthField);
+        };
+        let Some(body_len) = parse_usize(&buf[digits_start..digits_start + digits_len]) else {
+            return skip_one(buf, Garbled::BadBodyLengthField);
+        };
+        if body_len > max {
+            return skip_one(
+                buf,
+                Garbled::TooLarge {
+                    declared: body_len,
+                    max,
+                },
+            );
+        }
+        let body_start = digits_start + digits_len + 1;
+        let body_end = body_start + body_len;
+        if buf.len() < body_end {
+            return FramerEvent::NeedMore;
+        }
+        let search_from = body_end.saturating_sub(1).max(body_start.saturating_sub(1));
+        let limit = buf.len().min(max + body_start + 16);
+        let Some(cs) = find_after_soh(&buf[search_from..limit], b"10=") else {
+            return incomplete(max, buf, Garbled::Unterminated);
+        };
+        let cs_value = search_from + cs + 4;
+        let Some(end) = find_soh(&buf[cs_value..limit]) else {
+            return incomplete(max, buf, Garbled::Unterminated);
+        };
+        FramerEvent::Frame {
+            len: cs_value + end + 1,
+        }
+    }
+
+    pub fn verify(frame: &[u8]) -> Result<(), Garbled> {
+        let first = find_soh(frame).ok_or(Garbled::HeaderOutOfOrder)?;
+        if !frame.starts_with(b"8=") {
+            return Err(Garbled::HeaderOutOfOrder);
+        }
+        let rest = &frame[first + 1..];
+        if !rest.starts_with(b"9=") {
+            return Err(Garbled::HeaderOutOfOrder);
+        }
+        let len_end = find_soh(rest).ok_or(Garbled::BadBodyLengthField)?;
+        let declared = parse_usize(&rest[2..len_end]).ok_or(Garbled::BadBodyLengthField)?;
+        let body_start = first + 1 + len_end + 1;
+        if !frame[body_start..].starts_with(b"35=") {
+            return Err(Garbled::HeaderOutOfOrder);
+        }
+        let from = body_start.saturating_sub(1);
+        let trailer = memmem::rfind(&frame[from..], b"\x0110=")
+            .map(|p| p + from)
+            .ok_or(Garbled::BadCheckSum {
+                declared: None,
+                actual: 0,
+            })?;
+        let actual_len = trailer + 1 - body_start;
+        if actual_len != declared {
+            return Err(Garbled::BodyLengthMismatch {
+                declared,
+                actual: actual_len,
+            });
+        }
+        let actual = frame[..trailer + 1]
+            .iter()
+            .fold(0u8, |s, &b| s.wrapping_add(b));
+        let digits = &frame[trailer + 4..frame.len() - 1];
+        let declared_cs = parse_usize(digits).map(|v| v as u32);
+        if digits.len() != 3 || declared_cs != Some(actual as u32) {
+            return Err(Garbled::BadCheckSum {
+                declared: declared_cs,
+                actual,
+            });
+        }
+        Ok(())
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 3000, ..ProptestConfig::default() })]
+
+    /// The framer and verify agree with their plain versions on FIX-looking
+    /// byte soup: pieces of real frames, stray SOHs and digits, cut anywhere.
+    #[test]
+    fn framer_and_verify_agree_with_plain_versions(
+        parts in proptest::collection::vec(prop::sample::select(vec![
+            "8=FIX.4.2\x01", "9=", "9=5\x01", "9=12\x01", "9=0\x01", "35=D\x01", "35=0\x01",
+            "10=", "10=123\x01", "10=12\x01", "\x0110=000\x01", "49=CLIENT1\x01", "1", "12", "\x01",
+            "=", "x", "8=FIX", "52=20261126-03:12:47.000\x01",
+        ]), 0..24),
+        max in prop::sample::select(vec![16usize, 40, 64, 4096]),
+        cut in any::<prop::sample::Index>(),
+    ) {
+        let bytes: Vec<u8> = parts.concat().into_bytes();
+        let n = cut.index(bytes.len() + 1);
+        let buf = &bytes[..n];
+        let framer = fix_codec::Framer::new(max);
+        prop_assert_eq!(framer.next(buf), reference_framer::next(max, buf), "{:?}", String::from_utf8_lossy(buf));
+        prop_assert_eq!(fix_codec::framer::verify(buf), reference_framer::verify(buf), "{:?}", String::from_utf8_lossy(buf));
+    }
+
+    /// Real frames (right lengths and checksums), whole and with one byte changed.
+    #[test]
+    fn framer_and_verify_agree_on_real_frames(
+        body in proptest::collection::vec(prop::sample::select(vec![
+            "35=D|", "49=C|", "56=V|", "34=12|", "11=ORD-1|", "55=BTC|", "58=text with = signs|",
+        ]), 1..12),
+        flip in any::<prop::sample::Index>(),
+        byte in any::<u8>(),
+        change in any::<bool>(),
+    ) {
+        let body = body.concat().replace('|', "\x01");
+        let head = format!("8=FIX.4.2\x019={}\x01", body.len());
+        let mut frame = format!("{head}{body}").into_bytes();
+        let sum = frame.iter().fold(0u8, |s, &b| s.wrapping_add(b));
+        frame.extend_from_slice(format!("10={sum:03}\x01").as_bytes());
+        if change {
+            let i = flip.index(frame.len());
+            frame[i] = byte;
+        }
+        for max in [64usize, 4096] {
+            prop_assert_eq!(fix_codec::Framer::new(max).next(&frame), reference_framer::next(max, &frame));
+        }
+        prop_assert_eq!(fix_codec::framer::verify(&frame), reference_framer::verify(&frame));
+    }
+}
