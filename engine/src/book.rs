@@ -94,13 +94,6 @@ impl Order {
     }
 }
 
-/// Today's orders: a dense slab of live orders (slots reused, so the working set
-/// stays small) and an append-only arena of done ones, addressed by handle and id.
-/// A handle with [`DONE`] set points into the arena.
-///
-/// Order ids are assigned sequentially by the engine, so id → handle is a plain
-/// `Vec<u32>` indexed by `id - base` (4 bytes per id, one load, no hashing). Ids
-/// older than `base` (long-lived GTC orders after a compaction) go to `old`.
 /// A live order's neighbours in its price level's queue ([`NIL`]: none).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Link {
@@ -113,6 +106,13 @@ const UNLINKED: Link = Link {
     next: NIL,
 };
 
+/// Today's orders: a dense slab of live orders (slots reused, so the working set
+/// stays small) and an append-only arena of done ones, addressed by handle and id.
+/// A handle with [`DONE`] set points into the arena.
+///
+/// Order ids are assigned sequentially by the engine, so id → handle is a plain
+/// `Vec<u32>` indexed by `id - base` (4 bytes per id, one load, no hashing). Ids
+/// older than `base` (long-lived GTC orders after a compaction) go to `old`.
 #[derive(Default)]
 pub(crate) struct OrderStore {
     slots: Vec<Option<Order>>,
@@ -127,10 +127,21 @@ pub(crate) struct OrderStore {
 
 pub(crate) const DONE: u32 = 1 << 31;
 
+/// Done orders reserved for up front (address space only until used): a day's done
+/// orders would otherwise be copied again at every doubling of the arena.
+const DONE_ROOM: usize = 1 << 16;
+
 impl OrderStore {
+    pub fn new() -> OrderStore {
+        OrderStore {
+            done: Vec::with_capacity(DONE_ROOM),
+            ..OrderStore::default()
+        }
+    }
+
     /// A store holding `orders` (live ones in the slab, done ones in the arena).
     pub fn from_orders(orders: Vec<Order>) -> OrderStore {
-        let mut s = OrderStore::default();
+        let mut s = OrderStore::new();
         for o in orders {
             if o.live() {
                 s.slots.push(Some(o));

@@ -110,7 +110,7 @@ impl Engine {
             ledger,
             fees: vec![0; n_assets],
             totals,
-            orders: OrderStore::default(),
+            orders: OrderStore::new(),
             client_ids: ClientIds::default(),
             live_ids: LiveIds::default(),
             next_order_id: 1,
