@@ -164,7 +164,12 @@ impl OrderStore {
             return;
         }
         let i = (id - self.base) as usize;
-        if i >= self.by_id.len() {
+        if i == self.by_id.len() {
+            // The usual case: ids are handed out in order.
+            self.by_id.push(h);
+            return;
+        }
+        if i > self.by_id.len() {
             self.by_id.resize(i + 1, NIL);
         }
         self.by_id[i] = h;

@@ -50,6 +50,24 @@ fn not_positive(d: Decimal) -> bool {
     d.is_sign_negative() || d.is_zero()
 }
 
+/// `a == b` for short texts such as symbols, without a library call: the lengths, then
+/// the bytes as two overlapping words.
+#[inline]
+fn same_text(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    let w4 = |s: &[u8], at: usize| u32::from_le_bytes(s[at..at + 4].try_into().expect("4"));
+    let w8 = |s: &[u8], at: usize| u64::from_le_bytes(s[at..at + 8].try_into().expect("8"));
+    match n {
+        4..=8 => w4(a, 0) == w4(b, 0) && w4(a, n - 4) == w4(b, n - 4),
+        9..=16 => w8(a, 0) == w8(b, 0) && w8(a, n - 8) == w8(b, n - 8),
+        _ => a == b,
+    }
+}
+
 /// Why matching stopped for an aggressor.
 enum MatchEnd {
     Filled,
@@ -215,7 +233,7 @@ impl Engine {
             return self
                 .instruments
                 .iter()
-                .position(|i| *i.symbol == *symbol)
+                .position(|i| same_text(&i.symbol, symbol))
                 .map(|i| i as u32);
         }
         self.symbols.get(symbol).copied()
@@ -805,7 +823,7 @@ impl Engine {
     ) -> Result<u32, RejectReason> {
         let h = h.ok_or(RejectReason::UnknownOrder)?;
         let o = &self.orders[h];
-        if *self.instruments[o.instrument as usize].symbol != *symbol {
+        if !same_text(&self.instruments[o.instrument as usize].symbol, symbol) {
             return Err(RejectReason::SymbolMismatch);
         }
         if o.side != side {
@@ -1147,5 +1165,38 @@ impl Engine {
             return Err(format!("conservation broken: {sum:?} != {:?}", self.totals));
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::same_text;
+
+    #[test]
+    fn same_text_matches_equality() {
+        let words = [
+            "",
+            "a",
+            "ab",
+            "abc",
+            "abcd",
+            "abce",
+            "BTC-USD",
+            "BTC-USE",
+            "ETH-USD",
+            "abcdefgh",
+            "abcdefgi",
+            "abcdefghi",
+            "bbcdefghi",
+            "0123456789abcdef",
+            "0123456789abcdeg",
+            "0123456789abcdefg",
+            "0123456789abcdefh",
+        ];
+        for a in words {
+            for b in words {
+                assert_eq!(same_text(a, b), a == b, "{a:?} {b:?}");
+            }
+        }
     }
 }
