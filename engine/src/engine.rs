@@ -262,16 +262,6 @@ impl Engine {
         e
     }
 
-    pub(crate) fn avg_px(inst: &Instrument, o: &Order) -> Decimal {
-        if o.cum == 0 {
-            return Decimal::ZERO;
-        }
-        let n =
-            Decimal::try_from_i128_with_scale(o.cum_notional * inst.tick.mantissa, inst.tick.scale)
-                .unwrap_or(Decimal::MAX);
-        n / Decimal::from(o.cum)
-    }
-
     /// An order's event: plain copies of its integers (no formatting here).
     #[inline]
     fn order_event(&self, h: u32, kind: EventKind, exec_id: u64) -> Event {
@@ -1049,7 +1039,7 @@ impl Engine {
             price: (o.ord_type == OrdType::Limit).then(|| inst.tick.decimal(o.price)),
             cum_qty: inst.lot.decimal(o.cum),
             leaves_qty: inst.lot.decimal(o.leaves()),
-            avg_px: Self::avg_px(inst, o),
+            avg_px: self.catalog.avg_px(o.instrument, o.cum_notional, o.cum),
             status: o.status,
         }
     }

@@ -14,12 +14,16 @@
 //! the live state, and order/exec ids (counters in the state) come out the same.
 //! Status queries are read-only and never journaled.
 //!
-//! **Numbers.** `Decimal` at the boundary; inside, prices are integer ticks, quantities
+//! **Numbers.** `Decimal` in commands; inside, prices are integer ticks, quantities
 //! integer lots and money integer minor units of the asset's precision. Matching never
 //! does decimal arithmetic. Fees round up (venue's favour) to the quote precision.
+//! Events stay in those integers (instrument and account as indices); the [`Catalog`]
+//! turns them into FIX values, so formatting happens where reports are written, not on
+//! the matcher thread.
 //!
-//! Gateway wiring: build a [`VenueConfig`], [`Engine::open`] a directory, [`runner::spawn`]
-//! with an [`EventSink`], then [`EngineHandle::submit`] commands tagged with a route.
+//! Gateway wiring: build a [`VenueConfig`], [`Engine::open`] a directory, keep
+//! [`Engine::catalog`], [`runner::spawn`] with an [`EventSink`], then
+//! [`EngineHandle::submit`] commands tagged with a route.
 
 mod accounts;
 mod book;

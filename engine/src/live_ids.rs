@@ -10,9 +10,10 @@
 
 use hashbrown::HashTable;
 
-/// Slot → hash of the key it was indexed under (so removal needs no key).
 pub(crate) struct LiveIds {
+    /// Slots of live orders, hashed by (owner, latest client id).
     table: HashTable<u32>,
+    /// Slot → hash it was indexed under, so removal needs no key.
     hashes: Vec<u64>,
 }
 
