@@ -115,18 +115,19 @@ impl ClientIds {
         });
     }
 
-    /// Keep only the entries whose order id satisfies `keep` (rebuilds the table).
+    /// Keep only the entries whose order id satisfies `keep`. In place: the records
+    /// are compacted and the table re-filled, keeping both allocations (tomorrow needs
+    /// about as many ids as today).
     pub fn retain(&mut self, mut keep: impl FnMut(OrderId) -> bool) {
-        let old = std::mem::take(self);
-        // Keep the room: tomorrow needs about as many ids as today (no regrowth).
-        self.table
-            .reserve(old.recs.len(), |_| unreachable!("empty table"));
-        self.recs.reserve(old.recs.len());
-        for r in old.recs {
-            if keep(r.order) {
-                let h = KeyHash(hash_key(r.owner, r.id.as_bytes()));
-                self.insert_new(h, OwnerId(r.owner), &r.id, r.order);
-            }
+        self.recs.retain(|r| keep(r.order));
+        self.table.clear();
+        let recs = &self.recs;
+        for (i, r) in recs.iter().enumerate() {
+            let h = hash_key(r.owner, r.id.as_bytes());
+            self.table.insert_unique(h, i as u32, |&j| {
+                let r = &recs[j as usize];
+                hash_key(r.owner, r.id.as_bytes())
+            });
         }
     }
 
