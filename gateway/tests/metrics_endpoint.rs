@@ -43,7 +43,40 @@ fn metrics_endpoint_counts_sessions_and_engine() {
     report(&mut b, "B1");
     report(&mut s, "S1");
 
-    let text = scrape(v.metrics.expect("metrics endpoint configured"));
+    // A session publishes its counters just after it writes to the socket,
+    // so a client can read a report a moment before the counters move:
+    // scrape until they show what the exchange above implies (bounded),
+    // then check each.
+    let addr = v.metrics.expect("metrics endpoint configured");
+    let expected = [
+        (
+            "fixvenue_session_messages_in_total{session=\"FIX.4.2:VENUE->CLIENT1\"}",
+            2,
+        ),
+        (
+            "fixvenue_session_messages_out_total{session=\"FIX.4.2:VENUE->CLIENT1\"}",
+            3,
+        ),
+        (
+            "fixvenue_session_next_target_seq{session=\"FIX.4.2:VENUE->CLIENT2\"}",
+            3,
+        ),
+        (
+            "fixvenue_session_logged_on{session=\"FIX.4.2:VENUE->CLIENT2\"}",
+            1,
+        ),
+    ];
+    let mut text = scrape(addr);
+    for _ in 0..100 {
+        if expected
+            .iter()
+            .all(|(series, want)| value(&text, series) == *want)
+        {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        text = scrape(addr);
+    }
     assert!(text.starts_with("HTTP/1.1 200 OK"), "{text}");
     assert!(text.contains("Content-Type: text/plain; version=0.0.4"));
     assert!(text.contains("# TYPE fixvenue_session_messages_in_total counter"));
