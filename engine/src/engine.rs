@@ -351,9 +351,12 @@ impl Engine {
         out.push(e);
     }
 
+    /// Refuses a cancel or replace: the request's own client id is used up
+    /// (unless it was the duplicate), and the owner gets an OrderCancelReject.
     #[allow(clippy::too_many_arguments)]
     fn cancel_reject(
         &mut self,
+        hk: KeyHash,
         owner: OwnerId,
         cl: &ClOrdId,
         orig: &ClOrdId,
@@ -364,6 +367,9 @@ impl Engine {
         response_to: ResponseTo,
         out: &mut Vec<Event>,
     ) {
+        if reason != RejectReason::DuplicateClOrdId {
+            self.id_record(hk, owner, cl, 0);
+        }
         let kind = EventKind::CancelRejected {
             reason,
             response_to,
@@ -839,15 +845,12 @@ impl Engine {
         let h = match res {
             Ok(h) => h,
             Err(r) => {
-                if r != RejectReason::DuplicateClOrdId {
-                    self.id_record(hk, c.owner, &c.cl_ord_id, 0);
-                }
-                let (cl, orig, sym) = (&c.cl_ord_id, &c.orig_cl_ord_id, &c.symbol);
                 return self.cancel_reject(
+                    hk,
                     c.owner,
-                    cl,
-                    orig,
-                    sym,
+                    &c.cl_ord_id,
+                    &c.orig_cl_ord_id,
+                    &c.symbol,
                     c.side,
                     found,
                     r,
@@ -913,15 +916,12 @@ impl Engine {
         let (h, price, lots, hpl) = match self.check_replace(c, hk, found) {
             Ok(v) => v,
             Err(r) => {
-                if r != RejectReason::DuplicateClOrdId {
-                    self.id_record(hk, c.owner, &c.cl_ord_id, 0);
-                }
-                let (cl, orig, sym) = (&c.cl_ord_id, &c.orig_cl_ord_id, &c.symbol);
                 return self.cancel_reject(
+                    hk,
                     c.owner,
-                    cl,
-                    orig,
-                    sym,
+                    &c.cl_ord_id,
+                    &c.orig_cl_ord_id,
+                    &c.symbol,
                     c.side,
                     found,
                     r,
