@@ -15,6 +15,7 @@
 //! Fees are in basis points, 0..=10000 in steps of 0.01 (the engine pays no maker rebates).
 
 use crate::settings::{parse_ini, suggest, ApplicationKind, Props, Settings, SettingsError};
+use engine::{AccountConfig, AssetConfig, StpMode};
 use rust_decimal::Decimal;
 use std::path::Path;
 
@@ -111,12 +112,6 @@ SelfTradePrevention=CancelBoth
 ";
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AssetDef {
-    pub name: String,
-    pub precision: u32,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InstrumentDef {
     pub symbol: String,
     pub base_asset: String,
@@ -128,32 +123,14 @@ pub struct InstrumentDef {
     pub max_notional: Option<Decimal>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum SelfTradeMode {
-    #[default]
-    CancelResting,
-    CancelAggressor,
-    CancelBoth,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AccountDef {
-    pub name: String,
-    /// (asset, amount) in file order.
-    pub balances: Vec<(String, Decimal)>,
-    pub maker_fee_bps: Option<Decimal>,
-    pub taker_fee_bps: Option<Decimal>,
-    pub self_trade: SelfTradeMode,
-}
-
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VenueFile {
     pub file_name: String,
     pub maker_fee_bps: Decimal,
     pub taker_fee_bps: Decimal,
-    pub assets: Vec<AssetDef>,
+    pub assets: Vec<AssetConfig>,
     pub instruments: Vec<InstrumentDef>,
-    pub accounts: Vec<AccountDef>,
+    pub accounts: Vec<AccountConfig>,
 }
 
 const VENUE_KEYS: &[&str] = &["MakerFeeBps", "TakerFeeBps"];
@@ -336,7 +313,7 @@ impl VenueFile {
                         ));
                     }
                     asset_lines.push(p.section_line);
-                    venue.assets.push(AssetDef { name, precision });
+                    venue.assets.push(AssetConfig { name, precision });
                 }
                 _ => {}
             }
@@ -390,7 +367,7 @@ impl VenueFile {
         Ok(venue)
     }
 
-    pub fn asset(&self, name: &str) -> Option<&AssetDef> {
+    pub fn asset(&self, name: &str) -> Option<&AssetConfig> {
         self.assets.iter().find(|a| a.name == name)
     }
 
@@ -398,12 +375,12 @@ impl VenueFile {
         self.instruments.iter().find(|i| i.symbol == symbol)
     }
 
-    pub fn account(&self, name: &str) -> Option<&AccountDef> {
+    pub fn account(&self, name: &str) -> Option<&AccountConfig> {
         self.accounts.iter().find(|a| a.name == name)
     }
 
     /// Effective (maker, taker) fee in bps: account override, else venue default.
-    pub fn fees_for(&self, account: &AccountDef) -> (Decimal, Decimal) {
+    pub fn fees_for(&self, account: &AccountConfig) -> (Decimal, Decimal) {
         (
             account.maker_fee_bps.unwrap_or(self.maker_fee_bps),
             account.taker_fee_bps.unwrap_or(self.taker_fee_bps),
@@ -441,7 +418,7 @@ fn balance_asset(key: &str) -> Option<&str> {
     (prefix.eq_ignore_ascii_case("Balance.") && !asset.is_empty()).then_some(asset)
 }
 
-fn asset_ref<'v>(p: &Props, key: &str, venue: &'v VenueFile) -> Result<&'v AssetDef> {
+fn asset_ref<'v>(p: &Props, key: &str, venue: &'v VenueFile) -> Result<&'v AssetConfig> {
     let e = p.required(key)?;
     venue.asset(&e.value).ok_or_else(|| {
         p.err_at(
@@ -454,7 +431,7 @@ fn asset_ref<'v>(p: &Props, key: &str, venue: &'v VenueFile) -> Result<&'v Asset
     })
 }
 
-fn check_scale(p: &Props, key: &str, value: Decimal, asset: &AssetDef) -> Result<()> {
+fn check_scale(p: &Props, key: &str, value: Decimal, asset: &AssetConfig) -> Result<()> {
     if value.normalize().scale() > asset.precision {
         let line = p.get(key).map_or(p.section_line, |e| e.line);
         return Err(p.err_at(
@@ -507,7 +484,7 @@ fn parse_instrument(p: &Props, venue: &VenueFile) -> Result<InstrumentDef> {
     })
 }
 
-fn parse_account(p: &Props, venue: &VenueFile) -> Result<AccountDef> {
+fn parse_account(p: &Props, venue: &VenueFile) -> Result<AccountConfig> {
     let name = p.req("Name", p_symbol)?;
     let mut balances = Vec::new();
     for e in &p.entries {
@@ -522,7 +499,7 @@ fn parse_account(p: &Props, venue: &VenueFile) -> Result<AccountDef> {
         check_scale(p, &e.key, amount, asset)?;
         balances.push((asset.name.clone(), amount));
     }
-    Ok(AccountDef {
+    Ok(AccountConfig {
         name,
         balances,
         maker_fee_bps: p.opt("MakerFeeBps", p_maker_bps)?,
@@ -530,9 +507,9 @@ fn parse_account(p: &Props, venue: &VenueFile) -> Result<AccountDef> {
         self_trade: p
             .opt("SelfTradePrevention", |v| {
                 match v.to_ascii_lowercase().as_str() {
-                    "cancelresting" => Ok(SelfTradeMode::CancelResting),
-                    "cancelaggressor" => Ok(SelfTradeMode::CancelAggressor),
-                    "cancelboth" => Ok(SelfTradeMode::CancelBoth),
+                    "cancelresting" => Ok(StpMode::CancelResting),
+                    "cancelaggressor" => Ok(StpMode::CancelAggressor),
+                    "cancelboth" => Ok(StpMode::CancelBoth),
                     _ => Err("expected CancelResting, CancelAggressor or CancelBoth".to_string()),
                 }
             })?
@@ -575,9 +552,9 @@ mod tests {
         assert_eq!(names, ["ACC1", "ACC2", "ACC3", "ACC4"]);
         let a1 = v.account("ACC1").unwrap();
         assert_eq!(a1.balances[0], ("USD".to_string(), d("1000000")));
-        assert_eq!(a1.self_trade, SelfTradeMode::CancelResting);
+        assert_eq!(a1.self_trade, StpMode::CancelResting);
         let a4 = v.account("ACC4").unwrap();
-        assert_eq!(a4.self_trade, SelfTradeMode::CancelBoth);
+        assert_eq!(a4.self_trade, StpMode::CancelBoth);
         assert_eq!(v.fees_for(a4), (d("0.5"), d("1")));
         assert_eq!(v.fees_for(a1), (d("1"), d("2.5")));
     }

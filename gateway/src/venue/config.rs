@@ -2,12 +2,10 @@
 //! venue session becomes an engine owner with its default and allowed
 //! accounts.
 
-use engine::{
-    AccountConfig, AssetConfig, InstrumentConfig, OwnerConfig, OwnerId, StpMode, VenueConfig,
-};
+use engine::{InstrumentConfig, OwnerConfig, OwnerId, VenueConfig};
 
 use crate::settings::{ApplicationKind, SessionId, Settings};
-use crate::venue_config::{SelfTradeMode, VenueFile};
+use crate::venue_config::VenueFile;
 
 /// A session's engine identity: a stable hash of its SessionID, so that a
 /// reordered settings file maps journaled orders to the same sessions.
@@ -58,14 +56,7 @@ pub fn engine_config(settings: &Settings, venue: &VenueFile) -> Result<VenueConf
     Ok(VenueConfig {
         default_maker_bps: venue.maker_fee_bps,
         default_taker_bps: venue.taker_fee_bps,
-        assets: venue
-            .assets
-            .iter()
-            .map(|a| AssetConfig {
-                name: a.name.clone(),
-                precision: a.precision,
-            })
-            .collect(),
+        assets: venue.assets.clone(),
         instruments: venue
             .instruments
             .iter()
@@ -80,21 +71,7 @@ pub fn engine_config(settings: &Settings, venue: &VenueFile) -> Result<VenueConf
                 max_notional: i.max_notional,
             })
             .collect(),
-        accounts: venue
-            .accounts
-            .iter()
-            .map(|a| AccountConfig {
-                name: a.name.clone(),
-                balances: a.balances.clone(),
-                maker_fee_bps: a.maker_fee_bps,
-                taker_fee_bps: a.taker_fee_bps,
-                self_trade: match a.self_trade {
-                    SelfTradeMode::CancelResting => StpMode::CancelResting,
-                    SelfTradeMode::CancelAggressor => StpMode::CancelAggressor,
-                    SelfTradeMode::CancelBoth => StpMode::CancelBoth,
-                },
-            })
-            .collect(),
+        accounts: venue.accounts.clone(),
         owners,
     })
 }
