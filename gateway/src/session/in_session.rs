@@ -249,7 +249,7 @@ impl Session {
             let Some(frame) = c.queue.remove(&expected) else {
                 return;
             };
-            let Ok(msg) = Message::decode_with(&frame, Some(&self.dict.clone()), Vec::new()) else {
+            let Ok(msg) = Message::decode_with(&frame, Some(&self.dict), Vec::new()) else {
                 return;
             };
             tracing::debug!(seq = expected, "processing queued message");

@@ -266,9 +266,8 @@ impl Session {
             return;
         }
         self.stats.messages_in += 1;
-        let dict = Arc::clone(&self.dict);
         let fields = std::mem::take(&mut self.fields);
-        let msg = match Message::decode_with(frame, Some(&dict), fields) {
+        let msg = match Message::decode_with(frame, Some(&self.dict), fields) {
             Ok(m) => m,
             Err(reason) => {
                 self.handle_garbled(&reason);
