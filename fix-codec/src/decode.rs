@@ -29,6 +29,12 @@ impl Field {
     pub fn tag_u32(&self) -> Option<u32> {
         u32::try_from(self.tag).ok()
     }
+
+    /// Whether the value is empty (`tag=` then SOH).
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.start == self.end
+    }
 }
 
 /// Why bytes could not be read as fields. FIX treats this as garbled.

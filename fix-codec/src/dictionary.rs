@@ -254,8 +254,6 @@ pub struct Dictionary {
     info: Vec<TagInfo>,
     /// One-byte enumerated values per `TagInfo::enum_set`, as bit sets.
     enum_sets: Vec<[u64; 4]>,
-    /// The fast path's table until MsgType is known: header tags only.
-    pub(crate) fast_header_tags: Box<[u8; FAST_TAGS]>,
 }
 
 /// Per-tag facts for the hot paths, packed into four bytes so that the tags
@@ -444,7 +442,6 @@ impl Dictionary {
             data_length,
             info: Vec::new(),
             enum_sets: Vec::new(),
-            fast_header_tags: Box::new([0; FAST_TAGS]),
         };
         d.build_info();
         Ok(d)
@@ -486,6 +483,13 @@ impl Dictionary {
         self.info = info;
         self.enum_sets = enum_sets;
 
+        // The fast path takes BeginString, BodyLength and MsgType as the
+        // header fields they are in every FIX dictionary; a dictionary that
+        // says otherwise gets the full path only.
+        let standard_header = [8, 9, 35].iter().all(|&t| {
+            self.tag_info(t).flags & (TagInfo::KNOWN | TagInfo::HEADER | TagInfo::GROUP_COUNT)
+                == TagInfo::KNOWN | TagInfo::HEADER
+        });
         for i in 0..self.messages.len() {
             let m = &self.messages[i];
             let sections = [
@@ -494,7 +498,7 @@ impl Dictionary {
                 (&m.required, 0),
             ];
             let mut bits = [0u64; FAST_TAGS / 64];
-            let mut fast = true;
+            let mut fast = standard_header;
             for (tags, section) in sections {
                 for &t in tags {
                     let flags = self.tag_info(t as i32).flags;
@@ -513,14 +517,6 @@ impl Dictionary {
             }
             self.messages[i].fast_tags = table;
         }
-        let mut header_only = Box::new([0u8; FAST_TAGS]);
-        for (t, b) in header_only.iter_mut().enumerate() {
-            *b = FastTag::of(self.tag_info(t as i32), false);
-            if *b & FastTag::SECTION != FastTag::HEADER {
-                *b = 0;
-            }
-        }
-        self.fast_header_tags = header_only;
     }
 
     /// The hot-path facts about a tag as written (any i32).

@@ -8,7 +8,7 @@
 
 use crate::{
     decode::{Field, Message},
-    dictionary::{Dictionary, FastTag, FieldType, GroupDef, MessageDef, TagInfo, FAST_TAGS},
+    dictionary::{Dictionary, FastTag, FieldType, GroupDef, TagInfo, FAST_TAGS},
     value,
 };
 
@@ -656,48 +656,56 @@ impl Dictionary {
     /// below 64, most of them, in a register) so fields do not wait on
     /// each other through memory.
     fn plainly_valid(&self, msg: &Message) -> bool {
-        let mut def: Option<&MessageDef> = None;
-        // The message's FastTag table once MsgType is known; header tags only before.
-        let mut table: &[u8; FAST_TAGS] = &self.fast_header_tags;
-        let mut seen_low = 0u64;
-        let mut seen = [0u64; FAST_TAGS / 64];
+        let fields = msg.fields();
+        // BeginString, BodyLength and MsgType first, in that order (QuickFIX
+        // insists on it too), so the message's table is known from the start.
+        let Some([f8, f9, f35]) = fields.get(..3) else {
+            return false;
+        };
+        if (f8.tag, f9.tag, f35.tag) != (8, 9, 35) || f8.is_empty() || f9.is_empty() {
+            return false;
+        }
+        let Some(def) = self.message(msg.value(f35)) else {
+            return false;
+        };
+        let Some(required) = def.fast_required.as_ref() else {
+            return false;
+        };
+        let table: &[u8; FAST_TAGS] = &def.fast_tags;
+        let mut seen_low = (1u64 << 8) | (1 << 9) | (1 << 35);
+        let mut seen_high = [0u64; FAST_TAGS / 64 - 1];
         // Sections only go forward.
         let mut part = FastTag::HEADER;
         // The last UTCTimestamp found good.
         let mut last_timestamp: &[u8] = &[];
-        for f in msg.fields() {
+        for (i, f) in fields.iter().enumerate() {
             let t = f.tag as u32 as usize;
             let Some(&fast) = table.get(t) else {
                 return false;
             };
-            let section = fast & FastTag::SECTION;
-            let v = msg.value(f);
-            if section == 0 || section < part || v.is_empty() {
-                return false;
-            }
-            part = section;
-            let repeated = if t < 64 {
-                let bit = 1u64 << t;
-                let r = seen_low & bit != 0;
-                seen_low |= bit;
-                r
-            } else {
-                let (w, bit) = (t / 64, 1u64 << (t % 64));
-                let r = seen[w] & bit != 0;
-                seen[w] |= bit;
-                r
-            };
-            if repeated {
-                return false;
-            }
-            if t == crate::tags::MSG_TYPE as usize {
-                let Some(d) = self.message(v) else {
+            if i >= 3 {
+                let section = fast & FastTag::SECTION;
+                if section == 0 || section < part || f.is_empty() {
                     return false;
+                }
+                part = section;
+                let repeated = if t < 64 {
+                    let bit = 1u64 << t;
+                    let r = seen_low & bit != 0;
+                    seen_low |= bit;
+                    r
+                } else {
+                    let (w, bit) = (t / 64 - 1, 1u64 << (t % 64));
+                    let r = seen_high[w] & bit != 0;
+                    seen_high[w] |= bit;
+                    r
                 };
-                def = Some(d);
-                table = &d.fast_tags;
+                if repeated {
+                    return false;
+                }
             }
-            if fast & FastTag::CHECK_VALUE != 0 {
+            if fast & FastTag::CHECK_VALUE != 0 || i < 3 {
+                let v = msg.value(f);
                 let info = self.tag_info(f.tag);
                 let ok = match v {
                     // A one-byte enumerated value (Side, OrdType, MsgType, ...).
@@ -725,9 +733,11 @@ impl Dictionary {
                 }
             }
         }
-        seen[0] = seen_low;
-        let required = def.and_then(|d| d.fast_required.as_ref());
-        required.is_some_and(|r| seen.iter().zip(r).all(|(s, r)| s & r == *r))
+        seen_low & required[0] == required[0]
+            && seen_high
+                .iter()
+                .zip(&required[1..])
+                .all(|(s, r)| s & r == *r)
     }
 
     /// A top-level field's own checks, in QuickFIX's order: value (empty,
