@@ -77,6 +77,17 @@ pub enum ConfigError {
     Fee(Decimal),
 }
 
+/// 10^0 ..= 10^18, the powers of ten that fit in an i64.
+const POW10: [i64; 19] = {
+    let mut p = [1i64; 19];
+    let mut i = 1;
+    while i < 19 {
+        p[i] = p[i - 1] * 10;
+        i += 1;
+    }
+    p
+};
+
 /// A positive decimal step `mantissa × 10^-scale`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct Step {
@@ -99,20 +110,33 @@ impl Step {
     /// `d / step` if it is a whole number that fits in i64 (integer arithmetic only).
     #[inline]
     pub fn count(self, d: Decimal) -> Option<i64> {
-        let (m, s) = (d.mantissa(), d.scale());
-        // Fast path (the usual case: the value is written at the step's scale, both
-        // fit in 64 bits): one 64-bit division instead of 128-bit ones. Same result.
-        if s == self.scale {
-            if let (Ok(a), Ok(b)) = (i64::try_from(m), i64::try_from(self.mantissa)) {
-                return if b == 1 {
-                    Some(a)
-                } else if a % b == 0 {
-                    Some(a / b)
-                } else {
-                    None
-                };
+        // Fast path (the usual case: the value is written at or below the step's scale
+        // and everything fits in 64 bits): scale up by a power of ten, then one 64-bit
+        // division, skipped for a unit step. Same result as the general path.
+        let (s, b) = (d.scale(), self.mantissa);
+        if s <= self.scale && self.scale - s < POW10.len() as u32 && b <= i64::MAX as i128 {
+            if let Ok(m) = i64::try_from(d.mantissa()) {
+                if let Some(a) = m.checked_mul(POW10[(self.scale - s) as usize]) {
+                    let b = b as i64;
+                    return if b == 1 {
+                        Some(a)
+                    } else if a % b == 0 {
+                        Some(a / b)
+                    } else {
+                        None
+                    };
+                }
             }
         }
+        self.count_wide(d)
+    }
+
+    /// [`Step::count`] in 128 bits, for values with more places than the step or
+    /// mantissas beyond 64 bits.
+    #[cold]
+    #[inline(never)]
+    fn count_wide(self, d: Decimal) -> Option<i64> {
+        let (m, s) = (d.mantissa(), d.scale());
         let t = s.max(self.scale);
         let a = m.checked_mul(10i128.checked_pow(t - s)?)?;
         let b = self
@@ -382,5 +406,35 @@ mod tests {
         assert_eq!(s.count(Decimal::new(10015, 2)), Some(2003));
         assert_eq!(s.count(Decimal::new(10013, 2)), None);
         assert_eq!(s.decimal(2003), Decimal::new(10015, 2));
+    }
+
+    #[test]
+    fn step_count_fast_path_matches_wide() {
+        let steps = [(1, 0), (1, 2), (5, 2), (25, 3), (1, 8), (3, 18), (1, 28)];
+        let mantissas = [
+            0,
+            1,
+            -1,
+            5,
+            -25,
+            10013,
+            10015,
+            123_456_789,
+            i64::MAX as i128,
+            i64::MIN as i128,
+            i64::MAX as i128 + 1,
+            (1i128 << 96) - 1,
+        ];
+        for (sm, ss) in steps {
+            let step = Step::new(Decimal::new(sm, ss)).unwrap();
+            for m in mantissas {
+                for scale in [0, 1, 2, 3, 8, 18, 19, 28] {
+                    let Ok(d) = Decimal::try_from_i128_with_scale(m, scale) else {
+                        continue;
+                    };
+                    assert_eq!(step.count(d), step.count_wide(d), "{d} / {sm}e-{ss}");
+                }
+            }
+        }
     }
 }
