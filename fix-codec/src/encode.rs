@@ -114,7 +114,7 @@ impl MessageBuilder {
         unsafe {
             let at = self.body.as_mut_ptr().add(len);
             std::ptr::copy_nonoverlapping(text.as_ptr(), at, 8);
-            std::ptr::copy_nonoverlapping(v.as_ptr(), at.add(n + 1), v.len());
+            value::copy_short(v.as_ptr(), at.add(n + 1), v.len());
             *at.add(n + 1 + v.len()) = SOH;
             self.body.set_len(len + total);
         }

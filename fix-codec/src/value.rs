@@ -162,6 +162,51 @@ pub fn is_decimal(v: &[u8]) -> bool {
 /// Writes a decimal as `Decimal`'s `Display` does (no exponent, trailing
 /// zeros as the scale carries them, `-` for negative values including a
 /// negative zero), without going through `fmt`.
+/// Copies `n` bytes from `src` to `dst` without a library call: values of
+/// a few bytes are most of what the encoder writes, and a call to `memcpy`
+/// per value costs more than the copy. Up to 16 bytes take two overlapping
+/// fixed-size moves.
+///
+/// # Safety
+/// `src` must be valid for reading `n` bytes and `dst` for writing `n`
+/// bytes, and the two ranges must not overlap.
+#[inline(always)]
+pub(crate) unsafe fn copy_short(src: *const u8, dst: *mut u8, n: usize) {
+    // SAFETY (each arm): the moves cover [0, k) and [n - k, n) with k <= n,
+    // inside the ranges the caller vouches for.
+    unsafe {
+        if n > 16 {
+            std::ptr::copy_nonoverlapping(src, dst, n);
+        } else if n >= 8 {
+            std::ptr::copy_nonoverlapping(src, dst, 8);
+            std::ptr::copy_nonoverlapping(src.add(n - 8), dst.add(n - 8), 8);
+        } else if n >= 4 {
+            std::ptr::copy_nonoverlapping(src, dst, 4);
+            std::ptr::copy_nonoverlapping(src.add(n - 4), dst.add(n - 4), 4);
+        } else if n > 0 {
+            // 1 to 3 bytes: first, middle and last (some the same byte).
+            *dst = *src;
+            *dst.add(n / 2) = *src.add(n / 2);
+            *dst.add(n - 1) = *src.add(n - 1);
+        }
+    }
+}
+
+/// Appends a slice, short ones without a library call (see [`copy_short`]).
+#[inline(always)]
+pub(crate) fn append(out: &mut Vec<u8>, s: &[u8]) {
+    let n = s.len();
+    out.reserve(n);
+    let len = out.len();
+    // SAFETY: `reserve(n)` left room for n bytes after `len`; `s` is n
+    // readable bytes and cannot overlap the vector's spare capacity. All of
+    // [len, len + n) is written before the length covers it.
+    unsafe {
+        copy_short(s.as_ptr(), out.as_mut_ptr().add(len), n);
+        out.set_len(len + n);
+    }
+}
+
 pub fn write_decimal(out: &mut Vec<u8>, v: &Decimal) {
     let scale = v.scale() as usize;
     let m = v.mantissa().unsigned_abs();
@@ -177,18 +222,18 @@ pub fn write_decimal(out: &mut Vec<u8>, v: &Decimal) {
         out.push(b'-');
     }
     if scale == 0 {
-        out.extend_from_slice(if digits.is_empty() { b"0" } else { digits });
+        append(out, if digits.is_empty() { b"0" } else { digits });
     } else if digits.len() > scale {
         let whole = digits.len() - scale;
-        out.extend_from_slice(&digits[..whole]);
+        append(out, &digits[..whole]);
         out.push(b'.');
-        out.extend_from_slice(&digits[whole..]);
+        append(out, &digits[whole..]);
     } else {
         const ZEROS: &[u8; 30] = b"0.0000000000000000000000000000";
         // scale <= 28, so "0." and the padding fit in ZEROS.
         let pad = scale - digits.len();
-        out.extend_from_slice(&ZEROS[..2 + pad]);
-        out.extend_from_slice(digits);
+        append(out, &ZEROS[..2 + pad]);
+        append(out, digits);
     }
 }
 
@@ -479,6 +524,21 @@ fn put(dst: &mut [u8], mut n: u32) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn append_copies_every_length_exactly() {
+        let src: Vec<u8> = (1..=40).collect();
+        for prefix in [0usize, 3, 15] {
+            for n in 0..=40 {
+                let mut out = vec![0xAA; prefix];
+                out.shrink_to_fit();
+                append(&mut out, &src[..n]);
+                let mut want = vec![0xAA; prefix];
+                want.extend_from_slice(&src[..n]);
+                assert_eq!(out, want, "prefix {prefix}, {n} bytes");
+            }
+        }
+    }
     use std::str::FromStr;
 
     #[test]
