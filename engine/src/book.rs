@@ -392,9 +392,19 @@ impl Book {
     /// Best price and the order at the head of its queue.
     #[inline]
     pub fn best(&self, side: Side) -> Option<(i64, u32)> {
-        let l = self.side(side);
-        let p = l.best?;
-        Some((p, l.levels[&p].head))
+        let p = self.best_price(side)?;
+        Some((p, self.head(side, p)))
+    }
+
+    #[inline]
+    pub fn best_price(&self, side: Side) -> Option<i64> {
+        self.side(side).best
+    }
+
+    /// The order at the head of the queue at `price` (which must have one).
+    #[inline]
+    pub fn head(&self, side: Side, price: i64) -> u32 {
+        self.side(side).levels[&price].head
     }
 
     /// Levels of one side from best to worst.

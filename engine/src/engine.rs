@@ -709,12 +709,14 @@ impl Engine {
             if leaves == 0 {
                 return MatchEnd::Filled;
             }
-            let Some((px, rh)) = self.books[ii].best(side.opposite()) else {
+            // The price decides most orders (passive ones): the queue is looked up after.
+            let Some(px) = self.books[ii].best_price(side.opposite()) else {
                 return MatchEnd::NoMore;
             };
             if limit.is_some_and(|l| !Self::crosses(side, l, px)) {
                 return MatchEnd::NoMore;
             }
+            let rh = self.books[ii].head(side.opposite(), px);
             let r = &self.orders[rh];
             if r.account == acct {
                 if stp != StpMode::CancelAggressor {
