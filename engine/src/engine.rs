@@ -849,9 +849,11 @@ impl Engine {
     }
 
     fn cancel(&mut self, c: &Cancel, out: &mut Vec<Event>) {
-        let found = self.find(c.owner, &c.orig_cl_ord_id);
+        // The duplicate check goes first so its table miss overlaps the target's.
         let hk = ClientIds::hash(c.owner, &c.cl_ord_id);
-        let res = if self.id_used(hk, c.owner, &c.cl_ord_id) {
+        let dup = self.id_used(hk, c.owner, &c.cl_ord_id);
+        let found = self.find(c.owner, &c.orig_cl_ord_id);
+        let res = if dup {
             Err(RejectReason::DuplicateClOrdId)
         } else {
             self.check_target(found, &c.orig_cl_ord_id, &c.symbol, c.side)
@@ -896,10 +898,10 @@ impl Engine {
     fn check_replace(
         &self,
         c: &Replace,
-        hk: KeyHash,
+        dup: bool,
         found: Option<u32>,
     ) -> Result<(u32, i64, i64, i128), RejectReason> {
-        if self.id_used(hk, c.owner, &c.cl_ord_id) {
+        if dup {
             return Err(RejectReason::DuplicateClOrdId);
         }
         let h = self.check_target(found, &c.orig_cl_ord_id, &c.symbol, c.side)?;
@@ -925,9 +927,11 @@ impl Engine {
     }
 
     fn replace(&mut self, c: &Replace, out: &mut Vec<Event>) {
-        let found = self.find(c.owner, &c.orig_cl_ord_id);
+        // As in `cancel`: the duplicate check first, overlapping the target's miss.
         let hk = ClientIds::hash(c.owner, &c.cl_ord_id);
-        let (h, price, lots, hpl) = match self.check_replace(c, hk, found) {
+        let dup = self.id_used(hk, c.owner, &c.cl_ord_id);
+        let found = self.find(c.owner, &c.orig_cl_ord_id);
+        let (h, price, lots, hpl) = match self.check_replace(c, dup, found) {
             Ok(v) => v,
             Err(r) => {
                 return self.cancel_reject(
