@@ -5,7 +5,7 @@
 //! dense array beside the slab (8 bytes per slot), so unlinking an order touches its
 //! neighbours' links, which stay in cache, and not their whole records.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
 use std::hash::{BuildHasherDefault, Hasher};
 
 use crate::types::{ClOrdId, OrdStatus, OrdType, OrderId, OwnerId, Side, Tif};
@@ -337,23 +337,44 @@ pub(crate) struct Level {
     pub tail: u32,
 }
 
-/// One side of a book: levels by price in a hash map (O(1) for the per-order
-/// operations), prices in order in a `BTreeSet` (touched only when a level appears
-/// or empties) and the best price cached.
-#[derive(Default)]
+/// Ticks covered by a ladder's window (16 KB of levels per side, allocated on first use).
+const WINDOW: usize = 1024;
+
+/// One side of a book.
+///
+/// Levels whose price falls in a window of [`WINDOW`] ticks are an array indexed
+/// by price (a lookup is a subtraction and a bounds check), with a bitmap of the
+/// occupied ones, so finding the next best level when one empties is a scan of a
+/// few words. Levels outside the window are in a `BTreeMap`. The window is placed
+/// around the first level created while it holds none.
 pub(crate) struct Ladder {
-    levels: FxMap<i64, Level>,
-    prices: BTreeSet<i64>,
+    /// Price of `window[0]`.
+    lo: i64,
+    /// Empty levels have `head == NIL`.
+    window: Vec<Level>,
+    occupied: Vec<u64>,
+    in_window: usize,
+    far: BTreeMap<i64, Level>,
     best: Option<i64>,
     /// Bids: higher is better.
     high_best: bool,
 }
 
+const EMPTY: Level = Level {
+    head: NIL,
+    tail: NIL,
+};
+
 impl Ladder {
     fn new(high_best: bool) -> Ladder {
         Ladder {
+            lo: 0,
+            window: Vec::new(),
+            occupied: Vec::new(),
+            in_window: 0,
+            far: BTreeMap::new(),
+            best: None,
             high_best,
-            ..Ladder::default()
         }
     }
 
@@ -365,12 +386,144 @@ impl Ladder {
         }
     }
 
-    fn recompute_best(&mut self) {
-        self.best = if self.high_best {
-            self.prices.last().copied()
+    /// Index of `price` in the window, if it is there.
+    #[inline]
+    fn slot(&self, price: i64) -> Option<usize> {
+        // Below `lo` wraps to a huge offset; an overflowing difference is far anyway.
+        let i = price.wrapping_sub(self.lo) as u64;
+        (i < self.window.len() as u64).then_some(i as usize)
+    }
+
+    /// The non-empty level at `price`.
+    #[inline]
+    fn get(&self, price: i64) -> Option<&Level> {
+        match self.slot(price) {
+            Some(i) => Some(&self.window[i]).filter(|l| l.head != NIL),
+            None => self.far.get(&price),
+        }
+    }
+
+    #[inline]
+    fn get_mut(&mut self, price: i64) -> Option<&mut Level> {
+        match self.slot(price) {
+            Some(i) => Some(&mut self.window[i]).filter(|l| l.head != NIL),
+            None => self.far.get_mut(&price),
+        }
+    }
+
+    /// Add a level at `price` (which has none).
+    fn create(&mut self, price: i64, level: Level) {
+        if self.in_window == 0 && self.slot(price).is_none() {
+            self.place(price);
+        }
+        match self.slot(price) {
+            Some(i) => {
+                self.window[i] = level;
+                self.occupied[i / 64] |= 1 << (i % 64);
+                self.in_window += 1;
+            }
+            None => {
+                self.far.insert(price, level);
+            }
+        }
+        if self.best.is_none_or(|b| self.better(price, b)) {
+            self.best = Some(price);
+        }
+    }
+
+    /// Centre the (empty) window on `price`, taking in the far levels it now covers.
+    #[cold]
+    fn place(&mut self, price: i64) {
+        debug_assert_eq!(self.in_window, 0);
+        if self.window.is_empty() {
+            self.window = vec![EMPTY; WINDOW];
+            self.occupied = vec![0; WINDOW / 64];
+        }
+        self.lo = price.saturating_sub(WINDOW as i64 / 2);
+        let moved: Vec<(usize, i64)> = self
+            .far
+            .range(self.lo..)
+            .map_while(|(p, _)| Some((self.slot(*p)?, *p)))
+            .collect();
+        for (i, p) in moved {
+            self.window[i] = self.far.remove(&p).expect("far level");
+            self.occupied[i / 64] |= 1 << (i % 64);
+            self.in_window += 1;
+        }
+    }
+
+    /// Drop the (now empty) level at `price`.
+    fn delete(&mut self, price: i64) {
+        match self.slot(price) {
+            Some(i) => {
+                self.window[i] = EMPTY;
+                self.occupied[i / 64] &= !(1 << (i % 64));
+                self.in_window -= 1;
+            }
+            None => {
+                self.far.remove(&price);
+            }
+        }
+        if self.best == Some(price) {
+            self.best = self.find_best();
+        }
+    }
+
+    /// The best occupied price, from the window's bitmap and the far map's ends.
+    fn find_best(&self) -> Option<i64> {
+        let w = self.window_best();
+        let f = if self.high_best {
+            self.far.last_key_value()
         } else {
-            self.prices.first().copied()
-        };
+            self.far.first_key_value()
+        }
+        .map(|(p, _)| *p);
+        match (w, f) {
+            (Some(a), Some(b)) => Some(if self.better(a, b) { a } else { b }),
+            (a, b) => a.or(b),
+        }
+    }
+
+    fn window_best(&self) -> Option<i64> {
+        if self.in_window == 0 {
+            return None;
+        }
+        let at = |w: usize, bit: u32| self.lo + (w * 64) as i64 + bit as i64;
+        if self.high_best {
+            let w = self.occupied.iter().rposition(|x| *x != 0)?;
+            Some(at(w, 63 - self.occupied[w].leading_zeros()))
+        } else {
+            let w = self.occupied.iter().position(|x| *x != 0)?;
+            Some(at(w, self.occupied[w].trailing_zeros()))
+        }
+    }
+
+    /// Occupied levels from best to worst.
+    fn iter(&self) -> Box<dyn Iterator<Item = (i64, Level)> + '_> {
+        let lo = self.lo;
+        let hi = lo.saturating_add(self.window.len() as i64);
+        let window = self
+            .window
+            .iter()
+            .enumerate()
+            .filter(|(_, l)| l.head != NIL)
+            .map(move |(i, l)| (lo + i as i64, *l));
+        let far = |r: std::ops::Range<i64>| self.far.range(r).map(|(p, l)| (*p, *l));
+        if self.window.is_empty() {
+            return if self.high_best {
+                Box::new(self.far.iter().rev().map(|(p, l)| (*p, *l)))
+            } else {
+                Box::new(self.far.iter().map(|(p, l)| (*p, *l)))
+            };
+        }
+        // Far levels lie wholly below or above the window.
+        let below = far(i64::MIN..lo);
+        let above = self.far.range(hi..).map(|(p, l)| (*p, *l));
+        if self.high_best {
+            Box::new(above.rev().chain(window.rev()).chain(below.rev()))
+        } else {
+            Box::new(below.chain(window).chain(above))
+        }
     }
 }
 
@@ -420,18 +573,12 @@ impl Book {
     /// The order at the head of the queue at `price` (which must have one).
     #[inline]
     pub fn head(&self, side: Side, price: i64) -> u32 {
-        self.side(side).levels[&price].head
+        self.side(side).get(price).expect("level at the price").head
     }
 
     /// Levels of one side from best to worst.
     pub fn levels(&self, side: Side) -> Box<dyn Iterator<Item = (i64, Level)> + '_> {
-        let l = self.side(side);
-        let at = move |p: &i64| (*p, l.levels[p]);
-        if l.high_best {
-            Box::new(l.prices.iter().rev().map(at))
-        } else {
-            Box::new(l.prices.iter().map(at))
-        }
+        self.side(side).iter()
     }
 
     pub fn push_back(&mut self, store: &mut OrderStore, h: u32) {
@@ -440,17 +587,12 @@ impl Book {
             (o.side, o.price)
         };
         let l = self.side_mut(side);
-        match l.levels.entry(price) {
-            std::collections::hash_map::Entry::Vacant(v) => {
-                v.insert(Level { head: h, tail: h });
-                l.prices.insert(price);
-                if l.best.is_none_or(|b| l.better(price, b)) {
-                    l.best = Some(price);
-                }
+        match l.get_mut(price) {
+            None => {
+                l.create(price, Level { head: h, tail: h });
                 *store.link_mut(h) = UNLINKED;
             }
-            std::collections::hash_map::Entry::Occupied(mut e) => {
-                let lv = e.get_mut();
+            Some(lv) => {
                 let tail = lv.tail;
                 lv.tail = h;
                 store.link_mut(tail).next = h;
@@ -469,7 +611,7 @@ impl Book {
         };
         let Link { prev, next } = store.link(h);
         let l = self.side_mut(side);
-        let lv = l.levels.get_mut(&price).expect("order's level exists");
+        let lv = l.get_mut(price).expect("order's level exists");
         if prev == NIL {
             debug_assert_eq!(lv.head, h);
             lv.head = next;
@@ -483,11 +625,7 @@ impl Book {
             store.link_mut(next).prev = prev;
         }
         if lv.head == NIL {
-            l.levels.remove(&price);
-            l.prices.remove(&price);
-            if l.best == Some(price) {
-                l.recompute_best();
-            }
+            l.delete(price);
         }
         *store.link_mut(h) = UNLINKED;
     }
@@ -509,6 +647,65 @@ impl Book {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Random level creations and deletions, near and far from the window and at the
+    /// ends of the i64 range, agree with an ordered map on lookups, best and order.
+    #[test]
+    fn ladder_agrees_with_an_ordered_map() {
+        for high_best in [true, false] {
+            let mut l = Ladder::new(high_best);
+            let mut m: BTreeMap<i64, Level> = BTreeMap::new();
+            let mut x = 0x9e37_79b9_7f4a_7c15u64;
+            for step in 0..20_000u32 {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                let price = match x % 8 {
+                    0 => i64::MAX - (x >> 8) as i64 % 700,
+                    1 => i64::MIN + (x >> 8) as i64 % 700,
+                    2 => 5_000 + (x >> 8) as i64 % 5_000,
+                    _ => 1_000 + (x >> 8) as i64 % 1_500,
+                };
+                if m.remove(&price).is_some() {
+                    assert!(l.get(price).is_some());
+                    l.delete(price);
+                } else {
+                    assert!(l.get(price).is_none());
+                    let lv = Level {
+                        head: step,
+                        tail: step,
+                    };
+                    m.insert(price, lv);
+                    l.create(price, lv);
+                }
+                if step % 1000 == 999 {
+                    // Empty the usual region, so the window is placed again elsewhere.
+                    let near: Vec<i64> = m.range(1_000..2_500).map(|(p, _)| *p).collect();
+                    for p in near {
+                        m.remove(&p);
+                        l.delete(p);
+                    }
+                }
+                let want = if high_best {
+                    m.last_key_value()
+                } else {
+                    m.first_key_value()
+                };
+                assert_eq!(l.best, want.map(|(p, _)| *p));
+                if step % 97 == 0 {
+                    let got: Vec<(i64, Level)> = l.iter().collect();
+                    let mut want: Vec<(i64, Level)> = m.iter().map(|(p, l)| (*p, *l)).collect();
+                    if high_best {
+                        want.reverse();
+                    }
+                    assert_eq!(got, want);
+                    for (p, lv) in &m {
+                        assert_eq!(l.get(*p), Some(lv));
+                    }
+                }
+            }
+        }
+    }
 
     #[test]
     fn an_order_is_two_cache_lines() {
