@@ -312,22 +312,42 @@ impl OrderStore {
     }
 }
 
+// A live handle is one bounds check and one discriminant test; a done handle (DONE
+// set, so beyond any slab index) takes the out-of-line path.
 impl std::ops::Index<u32> for OrderStore {
     type Output = Order;
+    #[inline]
     fn index(&self, h: u32) -> &Order {
-        if h & DONE != 0 {
-            return &self.done[(h & !DONE) as usize];
+        match self.slots.get(h as usize) {
+            Some(Some(o)) => o,
+            _ => self.done_order(h),
         }
-        self.slots[h as usize].as_ref().expect("live handle")
     }
 }
 
 impl std::ops::IndexMut<u32> for OrderStore {
+    #[inline]
     fn index_mut(&mut self, h: u32) -> &mut Order {
-        if h & DONE != 0 {
-            return &mut self.done[(h & !DONE) as usize];
+        if let Some(Some(_)) = self.slots.get(h as usize) {
+            return self.slots[h as usize].as_mut().expect("live handle");
         }
-        self.slots[h as usize].as_mut().expect("live handle")
+        self.done_order_mut(h)
+    }
+}
+
+impl OrderStore {
+    #[cold]
+    #[inline(never)]
+    fn done_order(&self, h: u32) -> &Order {
+        assert!(h & DONE != 0, "live handle {h} names an empty slot");
+        &self.done[(h & !DONE) as usize]
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn done_order_mut(&mut self, h: u32) -> &mut Order {
+        assert!(h & DONE != 0, "live handle {h} names an empty slot");
+        &mut self.done[(h & !DONE) as usize]
     }
 }
 
