@@ -155,7 +155,27 @@ impl OrderStore {
         s
     }
 
+    #[inline]
     fn set_handle(&mut self, id: OrderId, h: u32) {
+        // The usual cases: a new order's id is the next one; a retired order's
+        // id is in the dense range.
+        let i = id.wrapping_sub(self.base) as usize;
+        if id >= self.base && !self.by_id.is_empty() {
+            if let Some(x) = self.by_id.get_mut(i) {
+                *x = h;
+                return;
+            }
+            if i == self.by_id.len() {
+                self.by_id.push(h);
+                return;
+            }
+        }
+        self.set_handle_slow(id, h);
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn set_handle_slow(&mut self, id: OrderId, h: u32) {
         if self.by_id.is_empty() && self.old.is_empty() {
             self.base = id;
         }
@@ -164,12 +184,7 @@ impl OrderStore {
             return;
         }
         let i = (id - self.base) as usize;
-        if i == self.by_id.len() {
-            // The usual case: ids are handed out in order.
-            self.by_id.push(h);
-            return;
-        }
-        if i > self.by_id.len() {
+        if i >= self.by_id.len() {
             self.by_id.resize(i + 1, NIL);
         }
         self.by_id[i] = h;
