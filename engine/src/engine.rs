@@ -411,6 +411,7 @@ impl Engine {
 
     // ---- validation helpers -----------------------------------------------------
 
+    #[inline]
     fn ticks(inst: &Instrument, p: Decimal) -> Result<i64, RejectReason> {
         if not_positive(p) {
             return Err(RejectReason::InvalidPrice);
@@ -421,6 +422,7 @@ impl Engine {
             .ok_or(RejectReason::PriceOffTick)
     }
 
+    #[inline]
     fn lots(inst: &Instrument, q: Decimal) -> Result<i64, RejectReason> {
         if not_positive(q) {
             return Err(RejectReason::InvalidQty);
