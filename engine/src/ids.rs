@@ -11,17 +11,15 @@
 //!
 //! * keys live in an append-only `Vec<Rec>` of 40-byte records, the id a [`ClOrdId`]
 //!   (inline when short, so copying and comparing it is fixed-size work);
-//! * the hash index ([`GroupIndex`]) holds a `u32` record index and a 16-bit hash
-//!   tag per bucket, in groups of one cache line: a miss is decided by reading one
-//!   line and (almost) never a record, and the insert after it writes that line.
-//!   (With hashbrown's 7-bit tags one duplicate check in ~18 read a record, a cache
-//!   miss in megabytes of them; and its tags and buckets were two lines to touch.)
+//! * the hash table ([`hashbrown::HashTable`]) holds only a `u32` record index per
+//!   bucket, so it stays small and cache-resident, and a miss is decided by its SIMD
+//!   control bytes without touching any record;
 //! * keys are hashed with `foldhash` (fixed seed, so behaviour is deterministic; the
 //!   table is never iterated to make a decision — dumps go through [`ClientIds::sorted`]).
 
+use hashbrown::HashTable;
 use std::hash::{BuildHasher, Hasher};
 
-use crate::groups::GroupIndex;
 use crate::types::{ClOrdId, OrderId, OwnerId};
 
 struct Rec {
@@ -36,18 +34,18 @@ pub(crate) struct KeyHash(pub u64);
 
 /// Client id → order id (0: used by a request that has no order).
 pub(crate) struct ClientIds {
-    table: GroupIndex,
+    table: HashTable<u32>,
     recs: Vec<Rec>,
 }
 
-/// Room reserved up front (1 MB of index, 2.5 MB of records as they fill), so a
+/// Room reserved up front (~0.3 MB of table, 2.5 MB of records as they fill), so a
 /// trading day does not start with a cascade of rehashes.
 const INITIAL: usize = 1 << 16;
 
 impl Default for ClientIds {
     fn default() -> Self {
         ClientIds {
-            table: GroupIndex::with_capacity(INITIAL),
+            table: HashTable::with_capacity(INITIAL),
             recs: Vec::with_capacity(INITIAL),
         }
     }
@@ -73,10 +71,12 @@ impl ClientIds {
     #[inline]
     fn find(&self, h: KeyHash, owner: OwnerId, s: &ClOrdId) -> Option<u32> {
         let recs = &self.recs;
-        self.table.find(h.0, |i| {
-            let r = &recs[i as usize];
-            r.owner == owner.0 && r.id == *s
-        })
+        self.table
+            .find(h.0, |&i| {
+                let r = &recs[i as usize];
+                r.owner == owner.0 && r.id == *s
+            })
+            .copied()
     }
 
     #[inline]
@@ -109,7 +109,7 @@ impl ClientIds {
             id: s.clone(),
         });
         let recs = &self.recs;
-        self.table.insert(h.0, i, |j| {
+        self.table.insert_unique(h.0, i, |&j| {
             let r = &recs[j as usize];
             hash_key(r.owner, r.id.as_bytes())
         });
@@ -124,7 +124,7 @@ impl ClientIds {
         let recs = &self.recs;
         for (i, r) in recs.iter().enumerate() {
             let h = hash_key(r.owner, r.id.as_bytes());
-            self.table.insert(h, i as u32, |j| {
+            self.table.insert_unique(h, i as u32, |&j| {
                 let r = &recs[j as usize];
                 hash_key(r.owner, r.id.as_bytes())
             });

@@ -32,7 +32,6 @@ mod clid;
 mod codec;
 pub mod config;
 mod engine;
-mod groups;
 mod ids;
 pub mod journal;
 mod live_ids;
