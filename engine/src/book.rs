@@ -119,7 +119,12 @@ pub(crate) struct OrderStore {
     /// Queue links of the live slots, indexed like `slots`.
     links: Vec<Link>,
     free: Vec<u32>,
+    /// Today's done orders are `done[..done_len]`. Those past it are from before the
+    /// last end of day, dropped only as today's overwrite them: dropping them all at
+    /// end of day read every record again (megabytes) just to find nothing to free,
+    /// while an overwrite has the line in cache anyway.
     done: Vec<Order>,
+    done_len: usize,
     base: u64,
     by_id: Vec<u32>,
     old: FxMap<OrderId, u32>,
@@ -149,7 +154,8 @@ impl OrderStore {
                 s.done.push(o);
             }
         }
-        assert!(s.slots.len() < DONE as usize && s.done.len() < (DONE - 1) as usize);
+        s.done_len = s.done.len();
+        assert!(s.slots.len() < DONE as usize && s.done_len < (DONE - 1) as usize);
         s.links = vec![UNLINKED; s.slots.len()];
         s.reindex();
         s
@@ -218,14 +224,18 @@ impl OrderStore {
             return;
         };
         self.free.push(h);
-        let dh = self.done.len() as u32 | DONE;
-        self.set_handle(o.id, dh);
-        self.done.push(o);
+        let i = self.done_len;
+        self.set_handle(o.id, i as u32 | DONE);
+        match self.done.get_mut(i) {
+            Some(old) => *old = o,
+            None => self.done.push(o),
+        }
+        self.done_len += 1;
     }
 
     /// Forget every done order (end of day).
     pub fn purge_done(&mut self) {
-        // Only the slab can hold done orders not yet retired; the arena is dropped unread.
+        // Only the slab can hold done orders not yet retired; the arena is not read.
         let stale: Vec<u32> = self
             .live_slots()
             .filter(|(_, o)| !o.live())
@@ -234,7 +244,7 @@ impl OrderStore {
         for h in stale {
             self.retire(h);
         }
-        self.done.clear();
+        self.done_len = 0;
         self.reindex();
     }
 
@@ -318,8 +328,7 @@ impl OrderStore {
     /// Every order, live and done, with its handle.
     pub fn iter(&self) -> impl Iterator<Item = (u32, &Order)> {
         let live = self.live_slots();
-        let done = self
-            .done
+        let done = self.done[..self.done_len]
             .iter()
             .enumerate()
             .map(|(i, o)| (i as u32 | DONE, o));
@@ -355,14 +364,14 @@ impl OrderStore {
     #[inline(never)]
     fn done_order(&self, h: u32) -> &Order {
         assert!(h & DONE != 0, "live handle {h} names an empty slot");
-        &self.done[(h & !DONE) as usize]
+        &self.done[..self.done_len][(h & !DONE) as usize]
     }
 
     #[cold]
     #[inline(never)]
     fn done_order_mut(&mut self, h: u32) -> &mut Order {
         assert!(h & DONE != 0, "live handle {h} names an empty slot");
-        &mut self.done[(h & !DONE) as usize]
+        &mut self.done[..self.done_len][(h & !DONE) as usize]
     }
 }
 
