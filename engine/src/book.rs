@@ -280,22 +280,6 @@ impl OrderStore {
         }
     }
 
-    /// Start loading the second cache line of live order `h` (what settling and
-    /// reporting it read), so that its miss overlaps the first line's instead of
-    /// following it.
-    #[inline]
-    pub fn prefetch_tail(&self, h: u32) {
-        #[cfg(target_arch = "x86_64")]
-        if let Some(slot) = self.slots.get(h as usize) {
-            use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
-            let tail = (slot as *const Option<Order>).cast::<i8>().wrapping_add(64);
-            // SAFETY: SSE is part of the x86_64 baseline, and a prefetch is only a
-            // hint: it reads nothing into the program and never faults, whatever the
-            // address (this one is inside the slot anyway).
-            unsafe { _mm_prefetch::<_MM_HINT_T0>(tail) };
-        }
-    }
-
     /// Queue links of a live order.
     #[inline]
     pub fn link(&self, h: u32) -> Link {

@@ -819,8 +819,6 @@ impl Engine {
 
     fn find_live(&self, hk: KeyHash, owner: OwnerId, cl: &ClOrdId) -> Option<u32> {
         self.live_ids.find(hk.0, |h| {
-            // A cancel or replace reads the whole record: both lines miss together.
-            self.orders.prefetch_tail(h);
             let o = &self.orders[h];
             o.owner == owner && o.cl_ord_id == *cl
         })
