@@ -159,9 +159,6 @@ pub fn is_decimal(v: &[u8]) -> bool {
     body.len() > seen_point as usize
 }
 
-/// Writes a decimal as `Decimal`'s `Display` does (no exponent, trailing
-/// zeros as the scale carries them, `-` for negative values including a
-/// negative zero), without going through `fmt`.
 /// Copies `n` bytes from `src` to `dst` without a library call: values of
 /// a few bytes are most of what the encoder writes, and a call to `memcpy`
 /// per value costs more than the copy. Up to 16 bytes take two overlapping
@@ -207,6 +204,9 @@ pub(crate) fn append(out: &mut Vec<u8>, s: &[u8]) {
     }
 }
 
+/// Writes a decimal as `Decimal`'s `Display` does (no exponent, trailing
+/// zeros as the scale carries them, `-` for negative values including a
+/// negative zero), without going through `fmt`.
 pub fn write_decimal(out: &mut Vec<u8>, v: &Decimal) {
     let scale = v.scale() as usize;
     let m = v.mantissa().unsigned_abs();
