@@ -292,27 +292,45 @@ fn main() {
         trade_ratio * 100.0
     );
 
-    // 1. Throughput, no journal.
-    let mut rates = Vec::new();
+    // 1. Throughput, no journal: one command at a time, then as the run loop applies
+    // a batch (prefetching for the command `engine::PREFETCH_AHEAD` places ahead;
+    // BENCH_AHEAD overrides it for experiments).
+    let prefetch_ahead = std::env::var("BENCH_AHEAD")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(engine::PREFETCH_AHEAD);
     let mut out = Vec::with_capacity(64);
-    for _ in 0..if section("throughput") { iters } else { 0 } {
-        let mut e = fresh(&pre);
-        let base = e.last_seq();
-        let t = Instant::now();
-        for (i, c) in main.iter().enumerate() {
-            e.apply(base + i as u64 + 1, 1_000_000 + i as i64, c, &mut out);
-            out.clear();
+    for ahead in [0, prefetch_ahead] {
+        let mut rates = Vec::new();
+        for _ in 0..if section("throughput") { iters } else { 0 } {
+            let mut e = fresh(&pre);
+            let base = e.last_seq();
+            let t = Instant::now();
+            for (i, c) in main.iter().enumerate() {
+                if ahead > 0 {
+                    if let Some(next) = main.get(i + ahead) {
+                        e.prefetch(next);
+                    }
+                }
+                e.apply(base + i as u64 + 1, 1_000_000 + i as i64, c, &mut out);
+                out.clear();
+            }
+            rates.push(n as f64 / t.elapsed().as_secs_f64());
         }
-        rates.push(n as f64 / t.elapsed().as_secs_f64());
-    }
-    rates.sort_by(|a, b| a.partial_cmp(b).unwrap());
-    if !rates.is_empty() {
-        println!(
-        "matching, no journal: median {:.2} M commands/s (min {:.2}, max {:.2}) over {iters} runs",
-        rates[rates.len() / 2] / 1e6,
-        rates[0] / 1e6,
-        rates[rates.len() - 1] / 1e6
-    );
+        rates.sort_by(|a, b| a.partial_cmp(b).unwrap());
+        if !rates.is_empty() {
+            let how = if ahead == 0 {
+                "one at a time".to_string()
+            } else {
+                format!("prefetching {ahead} ahead")
+            };
+            println!(
+                "matching, no journal, {how}: median {:.2} M commands/s (min {:.2}, max {:.2}) over {iters} runs",
+                rates[rates.len() / 2] / 1e6,
+                rates[0] / 1e6,
+                rates[rates.len() - 1] / 1e6
+            );
+        }
     }
 
     // 2. Per-command latency (each sample includes one `Instant::now()` pair, measured

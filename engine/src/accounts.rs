@@ -65,6 +65,14 @@ pub(crate) struct Ledger {
 }
 
 impl Ledger {
+    /// Start loading an account's funds (all assets, when they share a line).
+    #[inline]
+    pub fn prefetch(&self, account: u32) {
+        if let Some(f) = self.funds.get(account as usize * self.assets) {
+            crate::prefetch::read(f);
+        }
+    }
+
     pub fn new(accounts: usize, assets: usize) -> Ledger {
         Ledger {
             assets,

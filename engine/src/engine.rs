@@ -198,6 +198,43 @@ impl Engine {
         self.retire_done();
     }
 
+    /// Start loading what applying `cmd` will read first, a hint with no effect on
+    /// state or answers. The run loop calls it for a command a few places ahead in
+    /// its batch, so that command's cache misses (the day's id table, the target
+    /// order's record, the account's funds) overlap the work in between.
+    pub fn prefetch(&self, cmd: &Command) {
+        let (owner, cl) = match cmd {
+            Command::New(c) => {
+                if c.account.is_none() {
+                    if let Some(o) = self.owners.get(&c.owner) {
+                        self.ledger.prefetch(o.default_account);
+                    }
+                }
+                (c.owner, &c.cl_ord_id)
+            }
+            Command::Cancel(Cancel {
+                owner,
+                cl_ord_id,
+                orig_cl_ord_id,
+                ..
+            })
+            | Command::Replace(Replace {
+                owner,
+                cl_ord_id,
+                orig_cl_ord_id,
+                ..
+            }) => {
+                let hk = ClientIds::hash(*owner, orig_cl_ord_id);
+                if let Some(h) = self.live_ids.guess(hk.0) {
+                    self.orders.prefetch(h);
+                }
+                (*owner, cl_ord_id)
+            }
+            Command::EndOfDay | Command::Status(_) => return,
+        };
+        self.client_ids.prefetch(ClientIds::hash(owner, cl));
+    }
+
     /// Move the orders that became done out of the live slab and the live index.
     fn retire_done(&mut self) {
         for h in self.retire.drain(..) {

@@ -35,6 +35,7 @@ mod engine;
 mod ids;
 pub mod journal;
 mod live_ids;
+mod prefetch;
 mod recovery;
 pub mod runner;
 mod snapshot;
@@ -48,6 +49,8 @@ pub use config::{
 pub use engine::Engine;
 pub use journal::{Durability, Journal, JournalError, JournalRecord};
 pub use recovery::{OpenError, JOURNAL_FILE};
-pub use runner::{spawn, EngineHandle, EventSink, Request, RunConfig, RunError, SubmitError};
+pub use runner::{
+    spawn, EngineHandle, EventSink, Request, RunConfig, RunError, SubmitError, PREFETCH_AHEAD,
+};
 pub use snapshot::SnapshotError;
 pub use types::*;

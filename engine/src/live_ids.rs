@@ -52,6 +52,16 @@ impl LiveIds {
         self.table.len()
     }
 
+    /// A slot indexed under `hash`, if any: a guess at the key's order (the
+    /// caller checks the key), for prefetching.
+    #[inline]
+    pub fn guess(&self, hash: u64) -> Option<u32> {
+        let hashes = &self.hashes;
+        self.table
+            .find(hash, |&x| hashes[x as usize] == hash)
+            .copied()
+    }
+
     /// The slot indexed under `hash` whose order `is_key` accepts.
     #[inline]
     pub fn find(&self, hash: u64, is_key: impl Fn(u32) -> bool) -> Option<u32> {

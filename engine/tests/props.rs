@@ -251,10 +251,14 @@ proptest! {
                 snapshot = Some((live.e.last_seq(), live.e.canonical_state()));
             }
         }
-        // Replay from empty gives the same state and the same events.
+        // Replay from empty gives the same state and the same events, here with
+        // prefetches as the run loop makes them (for commands ahead, and for any
+        // command at all, which must never panic or change an answer).
         let mut replayed = Engine::new(&cfg).unwrap();
         let mut ev = Vec::new();
-        for r in &records {
+        for (i, r) in records.iter().enumerate() {
+            replayed.prefetch(&records[(i + engine::PREFETCH_AHEAD) % records.len()].command);
+            replayed.prefetch(&g.command(&ops[i % ops.len()]));
             replayed.apply(r.seq, r.timestamp_nanos, &r.command, &mut ev);
         }
         prop_assert_eq!(replayed.canonical_state(), live.e.canonical_state());
