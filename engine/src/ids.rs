@@ -6,23 +6,20 @@
 //! [`crate::live_ids`] index first; this table answers the rest.
 //!
 //! The table outgrows the caches over a day (tens of thousands of ids), so each probe
-//! is a cache miss. It is hand-written, not a `hashbrown` table, for one reason: the
-//! run loop knows the next commands of a batch and [`ClientIds::prefetch`]es their
-//! buckets while it works on the current one, which needs the bucket's address from
-//! the hash. (A probe and an insert here are also a fraction of hashbrown's
-//! general-purpose insert path.)
+//! is a cache miss; the run loop [`ClientIds::prefetch`]es the bucket of commands
+//! further on in its batch so the misses overlap.
 //!
 //! * keys live in an append-only `Vec<Rec>` of 40-byte records, the id a [`ClOrdId`]
 //!   (inline when short, so copying and comparing it is fixed-size work);
-//! * buckets are one `u64` each: the record index + 1 (0 = empty) and 32 bits of the
-//!   hash as a tag, so a miss, the usual answer, is decided without touching any
-//!   record. Linear probing at a load of at most one half: a probe reads about one
-//!   cache line. Nothing is ever deleted except at end of day, which rebuilds;
+//! * the index is a [`TagTable`] of record indices with 32 bits of each key's hash,
+//!   so a miss, the usual answer, is decided without touching any record. Nothing is
+//!   removed during the day; end of day rebuilds;
 //! * keys are hashed with `foldhash` (fixed seed, so behaviour is deterministic; the
 //!   table is never iterated to make a decision — dumps go through [`ClientIds::sorted`]).
 
 use std::hash::{BuildHasher, Hasher};
 
+use crate::tag_table::TagTable;
 use crate::types::{ClOrdId, OrderId, OwnerId};
 
 struct Rec {
@@ -35,29 +32,20 @@ struct Rec {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct KeyHash(pub u64);
 
-impl KeyHash {
-    /// The bucket tag: the hash's high half (the low bits pick the bucket).
-    #[inline]
-    fn tag(self) -> u64 {
-        self.0 & !0xffff_ffff
-    }
-}
-
 /// Client id → order id (0: used by a request that has no order).
 pub(crate) struct ClientIds {
-    /// `tag | (record index + 1)`, 0 where empty; the length is a power of two.
-    buckets: Vec<u64>,
+    table: TagTable,
     recs: Vec<Rec>,
 }
 
-/// Records reserved up front (2.5 MB as they fill, 1 MB of buckets), so a trading
-/// day does not start with a cascade of rehashes.
-const INITIAL: usize = 1 << 16;
+/// Ids a day is expected to reach: room is reserved for them up front (4 MB of
+/// records as they fill, 2 MB of buckets), so a busy day does not stop to grow.
+const INITIAL: usize = 1 << 17;
 
 impl Default for ClientIds {
     fn default() -> Self {
         ClientIds {
-            buckets: vec![0; 2 * INITIAL],
+            table: TagTable::with_buckets(2 * INITIAL),
             recs: Vec::with_capacity(INITIAL),
         }
     }
@@ -74,49 +62,32 @@ fn hash_key(owner: u32, s: &[u8]) -> KeyHash {
     KeyHash(h.finish())
 }
 
-const INDEX: u64 = 0xffff_ffff;
-
 impl ClientIds {
     #[inline]
     pub fn hash(owner: OwnerId, s: &str) -> KeyHash {
         hash_key(owner.0, s.as_bytes())
     }
 
-    #[inline]
-    fn mask(&self) -> usize {
-        self.buckets.len() - 1
-    }
-
-    /// Start loading the bucket `h` probes first (a hint: no effect on the answer).
+    /// Start loading the bucket a lookup of `h` reads first (a hint only).
     #[inline]
     pub fn prefetch(&self, h: KeyHash) {
-        crate::prefetch::read(&self.buckets[h.0 as usize & self.mask()]);
+        self.table.prefetch(h.0);
     }
 
-    /// The record index of the key, or the bucket where it would go.
     #[inline]
-    fn probe(&self, h: KeyHash, owner: OwnerId, s: &ClOrdId) -> Result<usize, usize> {
-        let mask = self.mask();
-        let mut i = h.0 as usize & mask;
-        loop {
-            let b = self.buckets[i];
-            if b == 0 {
-                return Err(i);
-            }
-            if b & !INDEX == h.tag() {
-                let r = (b & INDEX) as usize - 1;
-                let rec = &self.recs[r];
-                if rec.owner == owner.0 && rec.id == *s {
-                    return Ok(r);
-                }
-            }
-            i = (i + 1) & mask;
-        }
+    fn find(&self, h: KeyHash, owner: OwnerId, s: &ClOrdId) -> Option<usize> {
+        let recs = &self.recs;
+        self.table
+            .find(h.0, |r| {
+                let rec = &recs[r as usize];
+                rec.owner == owner.0 && rec.id == *s
+            })
+            .map(|r| r as usize)
     }
 
     #[inline]
     pub fn get_hashed(&self, h: KeyHash, owner: OwnerId, s: &ClOrdId) -> Option<OrderId> {
-        self.probe(h, owner, s).ok().map(|r| self.recs[r].order)
+        self.find(h, owner, s).map(|r| self.recs[r].order)
     }
 
     #[inline]
@@ -127,56 +98,23 @@ impl ClientIds {
     /// Record `s` → `id`, replacing any earlier value.
     pub fn insert(&mut self, owner: OwnerId, s: &ClOrdId, id: OrderId) {
         let h = Self::hash(owner, s);
-        match self.probe(h, owner, s) {
-            Ok(r) => self.recs[r].order = id,
-            Err(_) => self.insert_new(h, owner, s, id),
+        match self.find(h, owner, s) {
+            Some(r) => self.recs[r].order = id,
+            None => self.insert_new(h, owner, s, id),
         }
     }
 
     /// Record a key the caller has just seen missing (no intervening insert).
     #[inline]
     pub fn insert_new(&mut self, h: KeyHash, owner: OwnerId, s: &ClOrdId, id: OrderId) {
-        debug_assert!(self.probe(h, owner, s).is_err());
-        if 2 * (self.recs.len() + 1) > self.buckets.len() {
-            self.grow();
-        }
-        let n = self.recs.len();
-        assert!(n < INDEX as usize, "fewer than 2^32 client ids a day");
+        debug_assert!(self.find(h, owner, s).is_none());
+        let r = u32::try_from(self.recs.len()).expect("fewer than 2^32 client ids a day");
         self.recs.push(Rec {
             order: id,
             owner: owner.0,
             id: s.clone(),
         });
-        self.place(h, n);
-    }
-
-    /// Put record `r` in the first empty bucket from its hash's.
-    #[inline]
-    fn place(&mut self, h: KeyHash, r: usize) {
-        let mask = self.mask();
-        let mut i = h.0 as usize & mask;
-        while self.buckets[i] != 0 {
-            i = (i + 1) & mask;
-        }
-        self.buckets[i] = h.tag() | (r as u64 + 1);
-    }
-
-    #[cold]
-    #[inline(never)]
-    fn grow(&mut self) {
-        let n = self.buckets.len() * 2;
-        self.rebuild(n);
-    }
-
-    /// Empty the buckets (`n` of them) and place every record again.
-    fn rebuild(&mut self, n: usize) {
-        self.buckets.clear();
-        self.buckets.resize(n, 0);
-        for r in 0..self.recs.len() {
-            let rec = &self.recs[r];
-            let h = hash_key(rec.owner, rec.id.as_bytes());
-            self.place(h, r);
-        }
+        self.table.insert(h.0, r);
     }
 
     /// Keep only the entries whose order id satisfies `keep`. In place: the records
@@ -184,8 +122,11 @@ impl ClientIds {
     /// needs about as many ids as today).
     pub fn retain(&mut self, mut keep: impl FnMut(OrderId) -> bool) {
         self.recs.retain(|r| keep(r.order));
-        let n = self.buckets.len();
-        self.rebuild(n);
+        self.table.clear();
+        for (r, rec) in self.recs.iter().enumerate() {
+            self.table
+                .insert(hash_key(rec.owner, rec.id.as_bytes()).0, r as u32);
+        }
     }
 
     #[cfg(test)]
@@ -217,7 +158,7 @@ mod tests {
         #[test]
         fn behaves_as_a_map(ops in proptest::collection::vec((0u8..4, 0u32..5, 0u32..3000, 0u64..4), 1..4000)) {
             let mut t = ClientIds {
-                buckets: vec![0; 8],
+                table: TagTable::with_buckets(8),
                 recs: Vec::new(),
             };
             let mut m: HashMap<(u32, String), u64> = HashMap::new();
@@ -245,7 +186,6 @@ mod tests {
                         }
                     }
                 }
-                prop_assert!(2 * t.len() <= t.buckets.len());
             }
             prop_assert_eq!(t.len(), m.len());
             for ((owner, s), v) in &m {

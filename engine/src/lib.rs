@@ -39,6 +39,7 @@ mod prefetch;
 mod recovery;
 pub mod runner;
 mod snapshot;
+mod tag_table;
 pub mod types;
 
 pub use catalog::Catalog;
