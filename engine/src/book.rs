@@ -291,6 +291,17 @@ impl OrderStore {
         }
     }
 
+    /// Start loading live slot `h`'s record (both lines) and queue links.
+    #[inline]
+    pub fn prefetch(&self, h: u32) {
+        if let Some(o) = self.slots.get(h as usize) {
+            let at = (o as *const Option<Order>).cast::<u8>();
+            crate::prefetch::read(at);
+            crate::prefetch::read(at.wrapping_add(64));
+            crate::prefetch::read(&self.links[h as usize]);
+        }
+    }
+
     /// Queue links of a live order.
     #[inline]
     pub fn link(&self, h: u32) -> Link {
@@ -333,19 +344,6 @@ impl OrderStore {
 
 // A live handle is one bounds check and one discriminant test; a done handle (DONE
 // set, so beyond any slab index) takes the out-of-line path.
-impl OrderStore {
-    /// Start loading live slot `h`'s record (both lines) and queue links.
-    #[inline]
-    pub fn prefetch(&self, h: u32) {
-        if let Some(o) = self.slots.get(h as usize) {
-            let at = (o as *const Option<Order>).cast::<u8>();
-            crate::prefetch::read(at);
-            crate::prefetch::read(at.wrapping_add(64));
-            crate::prefetch::read(&self.links[h as usize]);
-        }
-    }
-}
-
 impl std::ops::Index<u32> for OrderStore {
     type Output = Order;
     #[inline]
