@@ -8,8 +8,10 @@
 //!
 //! The command streams are generated (by driving a reference engine) before anything is
 //! timed; each timed run starts from a fresh engine holding the prefilled book, built
-//! outside the timed region. The timed loop is `apply` + dropping the events (`out.clear()`),
-//! as a consumer would. `BENCH_ONLY=throughput,latency,journal,runloop` picks sections.
+//! outside the timed region, and the commands are prepared for it there too (in the
+//! venue `EngineHandle::submit` prepares on the session threads; that cost is measured
+//! and printed on its own). The timed loop is `apply_prepared` + dropping the events
+//! (`out.clear()`), as a consumer would. `BENCH_ONLY=throughput,latency,journal,runloop` picks sections.
 //!
 //! Events carry integers (lots, ticks, minor units, catalog indices); turning them into
 //! FIX decimals and names (`Event::cum_qty(&catalog)` …) is not timed here because in the
@@ -264,19 +266,28 @@ fn fresh(pre: &[Command]) -> Engine {
     e
 }
 
-/// The throughput loop: `apply` each command and drop its events, prefetching for
-/// the command `ahead` places on (0: none). Not inlined, so a profiler can count
+/// `main` prepared for `e`, as `EngineHandle::submit` does on the gateway's threads
+/// (not timed with the matcher; its cost is measured on its own).
+fn prepared(e: &Engine, main: &[Command]) -> Vec<Prepared> {
+    main.iter().map(|c| e.prepare(c.clone())).collect()
+}
+
+/// The throughput loop: apply each prepared command and drop its events, prefetching
+/// for the command `ahead` places on (0: none). Not inlined, so a profiler can count
 /// exactly this (`valgrind --tool=callgrind --toggle-collect=matching::timed_pass`).
 #[inline(never)]
-fn timed_pass(e: &mut Engine, main: &[Command], ahead: usize, out: &mut Vec<Event>) {
+fn timed_pass(e: &mut Engine, main: &[Prepared], ahead: usize, out: &mut Vec<Event>) {
     let base = e.last_seq();
-    for (i, c) in main.iter().enumerate() {
+    for (i, p) in main.iter().enumerate() {
         if ahead > 0 {
             if let Some(next) = main.get(i + ahead) {
                 e.prefetch(next);
             }
+            if let Some(far) = main.get(i + engine::STREAM_AHEAD) {
+                far.prefetch();
+            }
         }
-        e.apply(base + i as u64 + 1, 1_000_000 + i as i64, c, out);
+        e.apply_prepared(base + i as u64 + 1, 1_000_000 + i as i64, p, out);
         out.clear();
     }
 }
@@ -321,8 +332,9 @@ fn main() {
         let mut rates = Vec::new();
         for _ in 0..if section("throughput") { iters } else { 0 } {
             let mut e = fresh(&pre);
+            let ready = prepared(&e, &main);
             let t = Instant::now();
-            timed_pass(&mut e, &main, ahead, &mut out);
+            timed_pass(&mut e, &ready, ahead, &mut out);
             rates.push(n as f64 / t.elapsed().as_secs_f64());
         }
         rates.sort_by(|a, b| a.partial_cmp(b).unwrap());
@@ -341,6 +353,25 @@ fn main() {
         }
     }
 
+    // What the submitting threads do for the matcher: prepare each command (symbol,
+    // ticks, lots, account, id hashes). Measured on commands cloned beforehand.
+    if section("throughput") {
+        let e = fresh(&pre);
+        let prep = e.preparer();
+        let mut best = f64::MAX;
+        for _ in 0..iters {
+            let copies: Vec<Command> = main.to_vec();
+            let t = Instant::now();
+            let ready: Vec<Prepared> = copies.into_iter().map(|c| prep.prepare(c)).collect();
+            best = best.min(t.elapsed().as_secs_f64() / n as f64);
+            drop(ready);
+        }
+        println!(
+            "preparing a command (done on the submitting thread, not the matcher): {:.0} ns (best of {iters} passes)",
+            best * 1e9
+        );
+    }
+
     // 2. Per-command latency (each sample includes one `Instant::now()` pair, measured
     // below and reported, not subtracted). Median of `iters` runs of each percentile.
     if section("latency") {
@@ -353,12 +384,13 @@ fn main() {
         let mut runs = Vec::new();
         for _ in 0..iters {
             let mut e = fresh(&pre);
+            let ready = prepared(&e, &main);
             let base = e.last_seq();
             let mut lat = hdrhistogram::Histogram::<u64>::new_with_bounds(1, 60_000_000_000, 3)
                 .expect("histogram bounds");
-            for (i, c) in main.iter().enumerate() {
+            for (i, p) in ready.iter().enumerate() {
                 let t = Instant::now();
-                e.apply(base + i as u64 + 1, 1_000_000 + i as i64, c, &mut out);
+                e.apply_prepared(base + i as u64 + 1, 1_000_000 + i as i64, p, &mut out);
                 out.clear();
                 lat.saturating_record(t.elapsed().as_nanos() as u64);
             }

@@ -31,17 +31,6 @@ pub(crate) struct Account {
     pub stp: StpMode,
 }
 
-impl Account {
-    /// Quote held per lot of a buy at `price` ticks: the value at the limit plus the
-    /// larger fee rate, rounded up per lot. Σ over fills of the actual cost never
-    /// exceeds it, since ceil(a + b) ≤ ceil(a) + ceil(b) and fills are at or below the limit.
-    #[inline]
-    pub fn buy_hold_per_lot(&self, price: i64, notional_unit: i128) -> i128 {
-        let v = price as i128 * notional_unit;
-        v + fee(v, self.maker_rate.max(self.taker_rate))
-    }
-}
-
 /// One account's money in one asset, in minor units.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(crate) struct Funds {

@@ -169,6 +169,7 @@ pub(crate) struct Asset {
     pub precision: u32,
 }
 
+#[derive(Clone)]
 pub(crate) struct Instrument {
     pub symbol: Arc<str>,
     pub base: u32,
@@ -195,6 +196,7 @@ pub(crate) struct AccountStatic {
     pub balances: Vec<i128>,
 }
 
+#[derive(Clone)]
 pub(crate) struct Owner {
     pub default_account: u32,
     pub allowed: Vec<u32>,

@@ -8,19 +8,19 @@ use std::sync::Arc;
 use rust_decimal::Decimal;
 
 use crate::accounts::{fee, Account, Funds, Ledger, RATE_ONE};
-use crate::book::{Book, FxMap, Link, Order, OrderStore, NIL};
+use crate::book::{Book, Link, Order, OrderStore, NIL};
 use crate::catalog::Catalog;
-use crate::config::{Asset, ConfigError, Instrument, Owner, VenueConfig};
+use crate::config::{Asset, ConfigError, Instrument, VenueConfig};
 use crate::ids::{ClientIds, KeyHash};
 use crate::live_ids::LiveIds;
+use crate::prepare::{check_notional, NewTerms, Pre, Prepared, Preparer};
 use crate::types::*;
 
 pub struct Engine {
     pub(crate) assets: Vec<Asset>,
     pub(crate) instruments: Vec<Instrument>,
-    pub(crate) symbols: FxMap<Arc<str>, u32>,
-    pub(crate) account_ix: FxMap<Arc<str>, u32>,
-    pub(crate) owners: FxMap<OwnerId, Owner>,
+    /// The configuration-only checks, shared with the threads that submit.
+    pub(crate) prep: Arc<Preparer>,
     pub(crate) accounts: Vec<Account>,
     pub(crate) ledger: Ledger,
     /// Fees collected by the venue, per asset.
@@ -42,30 +42,6 @@ pub struct Engine {
     retire: Vec<u32>,
     /// Names and scales for reading events (shared with the report writers).
     catalog: Arc<Catalog>,
-}
-
-/// `d <= 0`, from the sign and mantissa (a full Decimal comparison aligns scales).
-#[inline]
-fn not_positive(d: Decimal) -> bool {
-    d.is_sign_negative() || d.is_zero()
-}
-
-/// `a == b` for short texts such as symbols, without a library call: the lengths, then
-/// the bytes as two overlapping words.
-#[inline]
-fn same_text(a: &str, b: &str) -> bool {
-    let (a, b) = (a.as_bytes(), b.as_bytes());
-    let n = a.len();
-    if n != b.len() {
-        return false;
-    }
-    let w4 = |s: &[u8], at: usize| u32::from_le_bytes(s[at..at + 4].try_into().expect("4"));
-    let w8 = |s: &[u8], at: usize| u64::from_le_bytes(s[at..at + 8].try_into().expect("8"));
-    match n {
-        4..=8 => w4(a, 0) == w4(b, 0) && w4(a, n - 4) == w4(b, n - 4),
-        9..=16 => w8(a, 0) == w8(b, 0) && w8(a, n - 8) == w8(b, n - 8),
-        _ => a == b,
-    }
 }
 
 /// Append `make()` to `out`, built where it will stay. (An event is ~200 bytes;
@@ -90,18 +66,11 @@ enum MatchEnd {
     FundsExhausted,
 }
 
-struct Checked {
-    account: u32,
-    price: i64,
-    lots: i64,
-    hold_asset: u32,
-    hold_per_lot: i128,
-}
-
 impl Engine {
     pub fn new(config: &VenueConfig) -> Result<Engine, ConfigError> {
         let c = config.compile()?;
         let catalog = Arc::new(Catalog::new(&c));
+        let prep = Arc::new(Preparer::new(&c));
         let n_assets = c.assets.len();
         let mut totals = vec![0i128; n_assets];
         let mut ledger = Ledger::new(c.accounts.len(), n_assets);
@@ -123,21 +92,10 @@ impl Engine {
             })
             .collect();
         Ok(Engine {
-            symbols: c
-                .instruments
-                .iter()
-                .enumerate()
-                .map(|(i, x)| (x.symbol.clone(), i as u32))
-                .collect(),
-            account_ix: accounts
-                .iter()
-                .enumerate()
-                .map(|(i, a)| (a.name.clone(), i as u32))
-                .collect(),
+            prep,
             books: c.instruments.iter().map(|_| Book::default()).collect(),
             assets: c.assets,
             instruments: c.instruments,
-            owners: c.owners.into_iter().collect(),
             accounts,
             ledger,
             fees: vec![0; n_assets],
@@ -169,10 +127,50 @@ impl Engine {
         self.last_ts
     }
 
+    /// The configuration-only checks, to run where commands arrive
+    /// ([`crate::EngineHandle::submit`] does) instead of on the matcher thread.
+    pub fn preparer(&self) -> Arc<Preparer> {
+        Arc::clone(&self.prep)
+    }
+
+    /// `cmd` with its configuration-only checks done (see [`Preparer`]).
+    pub fn prepare(&self, cmd: Command) -> Prepared {
+        self.prep.prepare(cmd)
+    }
+
     /// Apply one command. `seq` must be `last_seq() + 1` and time must not go backwards
     /// (both asserted; they come from the run loop or the journal). Events are appended
     /// to `out`. `Command::Status` is answered as by [`Engine::query`] and ignores `seq`.
     pub fn apply(&mut self, seq: u64, timestamp_nanos: i64, cmd: &Command, out: &mut Vec<Event>) {
+        let pre = self.prep.pre(cmd);
+        self.apply_with(seq, timestamp_nanos, cmd, &pre, out);
+    }
+
+    /// [`Engine::apply`] for a command prepared ahead (same answers and state). A
+    /// command prepared by another engine's preparer is prepared again here.
+    pub fn apply_prepared(
+        &mut self,
+        seq: u64,
+        timestamp_nanos: i64,
+        p: &Prepared,
+        out: &mut Vec<Event>,
+    ) {
+        if self.prep.is_mine(p) {
+            self.apply_with(seq, timestamp_nanos, p.command(), &p.pre, out);
+        } else {
+            self.apply(seq, timestamp_nanos, p.command(), out);
+        }
+    }
+
+    #[inline]
+    fn apply_with(
+        &mut self,
+        seq: u64,
+        timestamp_nanos: i64,
+        cmd: &Command,
+        pre: &Pre,
+        out: &mut Vec<Event>,
+    ) {
         if let Command::Status(q) = cmd {
             self.query(q, out);
             return;
@@ -188,51 +186,63 @@ impl Engine {
         );
         self.last_seq = seq;
         self.last_ts = timestamp_nanos;
-        match cmd {
-            Command::New(c) => self.new_order(c, out),
-            Command::Cancel(c) => self.cancel(c, out),
-            Command::Replace(c) => self.replace(c, out),
-            Command::EndOfDay => self.end_of_day(out),
-            Command::Status(_) => unreachable!(),
+        match (cmd, *pre) {
+            (
+                Command::New(c),
+                Pre::New {
+                    id,
+                    instrument,
+                    terms,
+                },
+            ) => self.new_order(c, id, instrument, terms, out),
+            (
+                Command::Cancel(c),
+                Pre::Amend {
+                    id,
+                    orig,
+                    instrument,
+                    ..
+                },
+            ) => self.cancel(c, id, orig, instrument, out),
+            (
+                Command::Replace(c),
+                Pre::Amend {
+                    id,
+                    orig,
+                    instrument,
+                    price,
+                    lots,
+                },
+            ) => self.replace(c, (id, orig, instrument), price, lots, out),
+            (Command::EndOfDay, _) => self.end_of_day(out),
+            _ => unreachable!("a command's preparation is of its own kind"),
         }
         self.retire_done();
     }
 
-    /// Start loading what applying `cmd` will read first, a hint with no effect on
+    /// Start loading what applying `p` will read first, a hint with no effect on
     /// state or answers. The run loop calls it for a command a few places ahead in
     /// its batch, so that command's cache misses (the day's id table, the target
     /// order's record, the account's funds) overlap the work in between.
-    pub fn prefetch(&self, cmd: &Command) {
-        let (owner, cl) = match cmd {
-            Command::New(c) => {
-                if c.account.is_none() {
-                    if let Some(o) = self.owners.get(&c.owner) {
-                        self.ledger.prefetch(o.default_account);
-                    }
+    pub fn prefetch(&self, p: &Prepared) {
+        if !self.prep.is_mine(p) {
+            return;
+        }
+        match p.pre {
+            Pre::New { id, terms, .. } => {
+                if let Ok(t) = terms {
+                    self.ledger.prefetch(t.account);
                 }
-                (c.owner, &c.cl_ord_id)
+                self.client_ids.prefetch(id);
             }
-            Command::Cancel(Cancel {
-                owner,
-                cl_ord_id,
-                orig_cl_ord_id,
-                ..
-            })
-            | Command::Replace(Replace {
-                owner,
-                cl_ord_id,
-                orig_cl_ord_id,
-                ..
-            }) => {
-                let hk = ClientIds::hash(*owner, orig_cl_ord_id);
-                if let Some(h) = self.live_ids.guess(hk.0) {
+            Pre::Amend { id, orig, .. } => {
+                if let Some(h) = self.live_ids.guess(orig.0) {
                     self.orders.prefetch(h);
                 }
-                (*owner, cl_ord_id)
+                self.client_ids.prefetch(id);
             }
-            Command::EndOfDay | Command::Status(_) => return,
-        };
-        self.client_ids.prefetch(ClientIds::hash(owner, cl));
+            Pre::Nothing => {}
+        }
     }
 
     /// Move the orders that became done out of the live slab and the live index.
@@ -275,19 +285,6 @@ impl Engine {
                 out.push(e);
             }
         }
-    }
-
-    /// Instrument index of a symbol: a short scan when there are few (no hashing).
-    #[inline]
-    fn instrument_ix(&self, symbol: &str) -> Option<u32> {
-        if self.instruments.len() <= 8 {
-            return self
-                .instruments
-                .iter()
-                .position(|i| same_text(&i.symbol, symbol))
-                .map(|i| i as u32);
-        }
-        self.symbols.get(symbol).copied()
     }
 
     // ---- client ids -------------------------------------------------------------
@@ -446,105 +443,17 @@ impl Engine {
         out.push(e);
     }
 
-    // ---- validation helpers -----------------------------------------------------
-
-    #[inline]
-    fn ticks(inst: &Instrument, p: Decimal) -> Result<i64, RejectReason> {
-        if not_positive(p) {
-            return Err(RejectReason::InvalidPrice);
-        }
-        inst.tick
-            .count(p)
-            .filter(|t| *t > 0)
-            .ok_or(RejectReason::PriceOffTick)
-    }
-
-    #[inline]
-    fn lots(inst: &Instrument, q: Decimal) -> Result<i64, RejectReason> {
-        if not_positive(q) {
-            return Err(RejectReason::InvalidQty);
-        }
-        let n = inst.lot.count(q).ok_or(RejectReason::QtyOffLot)?;
-        if n < inst.min_lots {
-            return Err(RejectReason::BelowMinQty);
-        }
-        if inst.max_lots.is_some_and(|m| n > m) {
-            return Err(RejectReason::AboveMaxQty);
-        }
-        Ok(n)
-    }
-
-    fn check_notional(inst: &Instrument, price: i64, lots: i64) -> Result<(), RejectReason> {
-        if let Some(m) = inst.max_notional {
-            let v = (price as i128 * lots as i128).saturating_mul(inst.notional_unit);
-            if v > m {
-                return Err(RejectReason::AboveMaxNotional);
-            }
-        }
-        Ok(())
-    }
-
-    fn check_new(&self, c: &NewOrder, ii: u32) -> Result<Checked, RejectReason> {
-        let owner = self
-            .owners
-            .get(&c.owner)
-            .ok_or(RejectReason::AccountNotAllowed)?;
-        let account = match &c.account {
-            None => owner.default_account,
-            Some(n) => {
-                let ix = *self
-                    .account_ix
-                    .get(&**n)
-                    .ok_or(RejectReason::UnknownAccount)?;
-                if !owner.allowed.contains(&ix) {
-                    return Err(RejectReason::AccountNotAllowed);
-                }
-                ix
-            }
-        };
-        let inst = &self.instruments[ii as usize];
-        let price = match (c.ord_type, c.price) {
-            (OrdType::Limit, None) => return Err(RejectReason::MissingPrice),
-            (OrdType::Market, Some(_)) => return Err(RejectReason::UnexpectedPrice),
-            (OrdType::Market, None) => 0,
-            (OrdType::Limit, Some(p)) => Self::ticks(inst, p)?,
-        };
-        let lots = Self::lots(inst, c.qty)?;
-        if c.ord_type == OrdType::Limit {
-            Self::check_notional(inst, price, lots)?;
-        }
-        let acct = &self.accounts[account as usize];
-        let (hold_asset, hold_per_lot) = match (c.side, c.ord_type) {
-            // A market buy holds nothing up front: it spends at most what is available.
-            (Side::Buy, OrdType::Market) => (inst.quote, 0),
-            (Side::Buy, OrdType::Limit) => {
-                (inst.quote, acct.buy_hold_per_lot(price, inst.notional_unit))
-            }
-            (Side::Sell, _) => (inst.base, inst.lot_unit),
-        };
-        let available = self.ledger.at(account, hold_asset).available();
-        let insufficient = if hold_per_lot == 0 {
-            available <= 0
-        } else {
-            (lots as i128).saturating_mul(hold_per_lot) > available
-        };
-        if insufficient {
-            return Err(RejectReason::InsufficientFunds);
-        }
-        Ok(Checked {
-            account,
-            price,
-            lots,
-            hold_asset,
-            hold_per_lot,
-        })
-    }
-
     // ---- new order ----------------------------------------------------------------
 
-    fn new_order(&mut self, c: &NewOrder, out: &mut Vec<Event>) {
-        let hk = ClientIds::hash(c.owner, &c.cl_ord_id);
-        let Some(ii) = self.instrument_ix(&c.symbol) else {
+    fn new_order(
+        &mut self,
+        c: &NewOrder,
+        hk: KeyHash,
+        instrument: Option<u32>,
+        terms: Result<NewTerms, RejectReason>,
+        out: &mut Vec<Event>,
+    ) {
+        let Some(ii) = instrument else {
             // The refused order still uses up its client id for the day.
             if !self.id_used(hk, c.owner, &c.cl_ord_id) {
                 self.id_record(hk, c.owner, &c.cl_ord_id, 0);
@@ -554,7 +463,7 @@ impl Engine {
         if self.id_used(hk, c.owner, &c.cl_ord_id) {
             return self.reject_new(c, RejectReason::DuplicateClOrdId, out);
         }
-        let k = match self.check_new(c, ii) {
+        let k = match terms.and_then(|k| self.check_funds(k)) {
             Ok(k) => k,
             Err(r) => {
                 // A refused request still uses up its client id for the day.
@@ -586,6 +495,20 @@ impl Engine {
         self.live_ids.insert(h, hk.0);
         self.emit(h, EventKind::Accepted, out);
         self.execute(h, out);
+    }
+
+    /// The last check of a new order, the one that needs the funds.
+    fn check_funds(&self, k: NewTerms) -> Result<NewTerms, RejectReason> {
+        let available = self.ledger.at(k.account, k.hold_asset).available();
+        let insufficient = if k.hold_per_lot == 0 {
+            available <= 0
+        } else {
+            (k.lots as i128).saturating_mul(k.hold_per_lot) > available
+        };
+        if insufficient {
+            return Err(RejectReason::InsufficientFunds);
+        }
+        Ok(k)
     }
 
     /// Match an accepted (or re-priced) order, then rest it or cancel its remainder.
@@ -844,14 +767,16 @@ impl Engine {
 
     // ---- cancel / replace -------------------------------------------------------
 
-    /// The order `cl` names: a live order's latest id from the small live index,
-    /// anything else (older ids of a chain, done orders) from the day's table.
-    fn find(&self, owner: OwnerId, cl: &ClOrdId) -> Option<u32> {
-        self.find_live(ClientIds::hash(owner, cl), owner, cl)
-            .or_else(|| {
-                self.id_lookup(owner, cl)
-                    .and_then(|id| self.orders.handle(id))
-            })
+    /// The order `cl` (hashed as `hk`) names: a live order's latest id from the
+    /// small live index, anything else (older ids of a chain, done orders) from the
+    /// day's table.
+    fn find(&self, hk: KeyHash, owner: OwnerId, cl: &ClOrdId) -> Option<u32> {
+        self.find_live(hk, owner, cl).or_else(|| {
+            self.client_ids
+                .get_hashed(hk, owner, cl)
+                .filter(|id| *id != 0)
+                .and_then(|id| self.orders.handle(id))
+        })
     }
 
     fn find_live(&self, hk: KeyHash, owner: OwnerId, cl: &ClOrdId) -> Option<u32> {
@@ -861,18 +786,19 @@ impl Engine {
         })
     }
 
-    /// The order a cancel or replace names: it must exist, match symbol and
-    /// side, be live, and `orig` must be its latest client id.
+    /// The order a cancel or replace names: it must exist, be in the request's
+    /// instrument (`None`: an unknown symbol) and on its side, be live, and `orig`
+    /// must be its latest client id.
     fn check_target(
         &self,
         h: Option<u32>,
         orig: &ClOrdId,
-        symbol: &str,
+        instrument: Option<u32>,
         side: Side,
     ) -> Result<u32, RejectReason> {
         let h = h.ok_or(RejectReason::UnknownOrder)?;
         let o = &self.orders[h];
-        if !same_text(&self.instruments[o.instrument as usize].symbol, symbol) {
+        if Some(o.instrument) != instrument {
             return Err(RejectReason::SymbolMismatch);
         }
         if o.side != side {
@@ -887,15 +813,21 @@ impl Engine {
         Ok(h)
     }
 
-    fn cancel(&mut self, c: &Cancel, out: &mut Vec<Event>) {
+    fn cancel(
+        &mut self,
+        c: &Cancel,
+        hk: KeyHash,
+        orig: KeyHash,
+        instrument: Option<u32>,
+        out: &mut Vec<Event>,
+    ) {
         // The duplicate check goes first so its table miss overlaps the target's.
-        let hk = ClientIds::hash(c.owner, &c.cl_ord_id);
         let dup = self.id_used(hk, c.owner, &c.cl_ord_id);
-        let found = self.find(c.owner, &c.orig_cl_ord_id);
+        let found = self.find(orig, c.owner, &c.orig_cl_ord_id);
         let res = if dup {
             Err(RejectReason::DuplicateClOrdId)
         } else {
-            self.check_target(found, &c.orig_cl_ord_id, &c.symbol, c.side)
+            self.check_target(found, &c.orig_cl_ord_id, instrument, c.side)
         };
         let h = match res {
             Ok(h) => h,
@@ -933,28 +865,33 @@ impl Engine {
         self.live_ids.insert(h, hk.0);
     }
 
-    /// Validate a replace; returns (handle, price, lots, hold per lot).
+    /// Validate a replace (`price` and `lots` as prepared in the request's
+    /// instrument); returns (handle, price, lots, hold per lot).
     fn check_replace(
         &self,
         c: &Replace,
+        instrument: Option<u32>,
         dup: bool,
         found: Option<u32>,
+        price: Option<Result<i64, RejectReason>>,
+        lots: Result<i64, RejectReason>,
     ) -> Result<(u32, i64, i64, i128), RejectReason> {
         if dup {
             return Err(RejectReason::DuplicateClOrdId);
         }
-        let h = self.check_target(found, &c.orig_cl_ord_id, &c.symbol, c.side)?;
+        let h = self.check_target(found, &c.orig_cl_ord_id, instrument, c.side)?;
         let o = &self.orders[h];
         let inst = &self.instruments[o.instrument as usize];
-        let price = match c.price {
+        let price = match price {
             None => o.price,
-            Some(p) => Self::ticks(inst, p)?,
+            Some(p) => p?,
         };
-        let lots = Self::lots(inst, c.qty)?;
-        Self::check_notional(inst, price, lots)?;
-        let acct = &self.accounts[o.account as usize];
+        let lots = lots?;
+        check_notional(inst, price, lots)?;
         let hpl = match o.side {
-            Side::Buy => acct.buy_hold_per_lot(price, inst.notional_unit),
+            Side::Buy => self
+                .prep
+                .buy_hold_per_lot(o.account, price, inst.notional_unit),
             Side::Sell => inst.lot_unit,
         };
         let new_leaves = (lots - o.cum).max(0) as i128;
@@ -965,12 +902,19 @@ impl Engine {
         Ok((h, price, lots, hpl))
     }
 
-    fn replace(&mut self, c: &Replace, out: &mut Vec<Event>) {
+    fn replace(
+        &mut self,
+        c: &Replace,
+        (hk, orig, instrument): (KeyHash, KeyHash, Option<u32>),
+        price: Option<Result<i64, RejectReason>>,
+        lots: Result<i64, RejectReason>,
+        out: &mut Vec<Event>,
+    ) {
         // As in `cancel`: the duplicate check first, overlapping the target's miss.
-        let hk = ClientIds::hash(c.owner, &c.cl_ord_id);
         let dup = self.id_used(hk, c.owner, &c.cl_ord_id);
-        let found = self.find(c.owner, &c.orig_cl_ord_id);
-        let (h, price, lots, hpl) = match self.check_replace(c, dup, found) {
+        let found = self.find(orig, c.owner, &c.orig_cl_ord_id);
+        let (h, price, lots, hpl) = match self.check_replace(c, instrument, dup, found, price, lots)
+        {
             Ok(v) => v,
             Err(r) => {
                 return self.cancel_reject(
@@ -1051,7 +995,7 @@ impl Engine {
     }
 
     fn amount(&self, account: &str, asset: &str, f: impl Fn(&Funds) -> i128) -> Option<Decimal> {
-        let a = *self.account_ix.get(account)?;
+        let a = *self.prep.account_ix.get(account)?;
         let ix = self.asset_ix(asset)?;
         let v = f(self.ledger.at(a, ix as u32));
         Decimal::try_from_i128_with_scale(v, self.assets[ix].precision).ok()
@@ -1098,7 +1042,8 @@ impl Engine {
 
     /// Today's order by any client id in its chain.
     pub fn order(&self, owner: OwnerId, cl_ord_id: &str) -> Option<OrderView> {
-        self.find(owner, &ClOrdId::from(cl_ord_id))
+        let cl = ClOrdId::from(cl_ord_id);
+        self.find(ClientIds::hash(owner, &cl), owner, &cl)
             .map(|h| self.view(h))
     }
 
@@ -1108,7 +1053,7 @@ impl Engine {
 
     /// Resting orders of one side of a book in priority order.
     pub fn book_side(&self, symbol: &str, side: Side) -> Vec<OrderView> {
-        let Some(&ii) = self.symbols.get(symbol) else {
+        let Some(&ii) = self.prep.symbols.get(symbol) else {
             return Vec::new();
         };
         self.books[ii as usize]
@@ -1119,7 +1064,7 @@ impl Engine {
     }
 
     pub fn best_price(&self, symbol: &str, side: Side) -> Option<Decimal> {
-        let ii = *self.symbols.get(symbol)? as usize;
+        let ii = *self.prep.symbols.get(symbol)? as usize;
         let (px, _) = self.books[ii].best(side)?;
         Some(self.instruments[ii].tick.decimal(px))
     }
@@ -1210,38 +1155,5 @@ impl Engine {
             return Err(format!("conservation broken: {sum:?} != {:?}", self.totals));
         }
         Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::same_text;
-
-    #[test]
-    fn same_text_matches_equality() {
-        let words = [
-            "",
-            "a",
-            "ab",
-            "abc",
-            "abcd",
-            "abce",
-            "BTC-USD",
-            "BTC-USE",
-            "ETH-USD",
-            "abcdefgh",
-            "abcdefgi",
-            "abcdefghi",
-            "bbcdefghi",
-            "0123456789abcdef",
-            "0123456789abcdeg",
-            "0123456789abcdefg",
-            "0123456789abcdefh",
-        ];
-        for a in words {
-            for b in words {
-                assert_eq!(same_text(a, b), a == b, "{a:?} {b:?}");
-            }
-        }
     }
 }

@@ -21,9 +21,15 @@
 //! turns them into FIX values, so formatting happens where reports are written, not on
 //! the matcher thread.
 //!
+//! **Preparation off the matcher.** What follows from the configuration alone (the
+//! instrument a symbol names, ticks, lots, size limits, the account and its hold per
+//! lot, the hashes of the client ids) is worked out by a [`Preparer`] on the thread
+//! that submits; the matcher applies the [`Prepared`] command. Refusals found there
+//! are reported in the same order of precedence as if the engine had found them.
+//!
 //! Gateway wiring: build a [`VenueConfig`], [`Engine::open`] a directory, keep
 //! [`Engine::catalog`], [`runner::spawn`] with an [`EventSink`], then
-//! [`EngineHandle::submit`] commands tagged with a route.
+//! [`EngineHandle::submit`] commands tagged with a route (it prepares them).
 
 mod accounts;
 mod book;
@@ -36,6 +42,7 @@ mod ids;
 pub mod journal;
 mod live_ids;
 mod prefetch;
+mod prepare;
 mod recovery;
 pub mod runner;
 mod snapshot;
@@ -49,6 +56,7 @@ pub use config::{
 };
 pub use engine::Engine;
 pub use journal::{Durability, Journal, JournalError, JournalRecord};
+pub use prepare::{Prepared, Preparer, STREAM_AHEAD};
 pub use recovery::{OpenError, JOURNAL_FILE};
 pub use runner::{
     spawn, EngineHandle, EventSink, Request, RunConfig, RunError, SubmitError, PREFETCH_AHEAD,

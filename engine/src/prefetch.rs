@@ -16,3 +16,14 @@ pub(crate) fn read<T>(x: *const T) {
     #[cfg(not(target_arch = "x86_64"))]
     let _ = x;
 }
+
+/// Start loading every line of the `T` at `x`.
+#[inline(always)]
+pub(crate) fn read_all<T>(x: *const T) {
+    let at = x.cast::<u8>();
+    let mut off = 0;
+    while off < std::mem::size_of::<T>() {
+        read(at.wrapping_add(off));
+        off += 64;
+    }
+}

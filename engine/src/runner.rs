@@ -7,6 +7,7 @@
 //! `max(clock(), last timestamp)`, so time never goes backwards.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -14,6 +15,7 @@ use crossbeam_channel::{bounded, Receiver, Sender, TryRecvError, TrySendError};
 
 use crate::engine::Engine;
 use crate::journal::{Journal, JournalError};
+use crate::prepare::{Prepared, Preparer, STREAM_AHEAD};
 use crate::snapshot::SnapshotError;
 use crate::types::{Command, Event, RouteTag};
 
@@ -31,8 +33,11 @@ impl<F: FnMut(&[Event]) + Send + 'static> EventSink for F {
     }
 }
 
+// Nearly every request is a command: boxing it would allocate for each one.
+#[allow(clippy::large_enum_variant)]
 pub enum Request {
-    Command(RouteTag, Command),
+    /// Prepared by [`EngineHandle::submit`] on the submitting thread.
+    Command(RouteTag, Prepared),
     /// Write a snapshot after the current batch (needs a journal directory).
     Snapshot,
     /// Finish the current batch, flush, stop.
@@ -55,20 +60,24 @@ pub enum RunError {
     Snapshot(#[from] SnapshotError),
 }
 
-/// Cheap to clone; one per gateway task.
+/// Cheap to clone; one per gateway task. Submitting prepares the command on the
+/// caller's thread (see [`Preparer`]), so the engine thread does less.
 #[derive(Clone)]
 pub struct EngineHandle {
     tx: Sender<Request>,
+    prep: Arc<Preparer>,
 }
 
 impl EngineHandle {
     /// Enqueue without blocking.
     pub fn submit(&self, route: RouteTag, cmd: Command) -> Result<(), SubmitError> {
         self.tx
-            .try_send(Request::Command(route, cmd))
+            .try_send(Request::Command(route, self.prep.prepare(cmd)))
             .map_err(|e| match e {
-                TrySendError::Full(Request::Command(_, c)) => SubmitError::Full(c),
-                TrySendError::Disconnected(Request::Command(_, c)) => SubmitError::Closed(c),
+                TrySendError::Full(Request::Command(_, c)) => SubmitError::Full(c.into_command()),
+                TrySendError::Disconnected(Request::Command(_, c)) => {
+                    SubmitError::Closed(c.into_command())
+                }
                 _ => unreachable!(),
             })
     }
@@ -76,9 +85,9 @@ impl EngineHandle {
     /// Enqueue, waiting while the queue is full (back-pressure).
     pub fn submit_wait(&self, route: RouteTag, cmd: Command) -> Result<(), SubmitError> {
         self.tx
-            .send(Request::Command(route, cmd))
+            .send(Request::Command(route, self.prep.prepare(cmd)))
             .map_err(|e| match e.0 {
-                Request::Command(_, c) => SubmitError::Closed(c),
+                Request::Command(_, c) => SubmitError::Closed(c.into_command()),
                 _ => unreachable!(),
             })
     }
@@ -136,10 +145,11 @@ pub fn spawn<S: EventSink>(
 ) -> std::io::Result<(EngineHandle, JoinHandle<Result<Engine, RunError>>)> {
     assert!(cfg.max_batch > 0 && cfg.queue_capacity > 0);
     let (tx, rx) = bounded(cfg.queue_capacity);
+    let prep = engine.preparer();
     let join = std::thread::Builder::new()
         .name("engine".into())
         .spawn(move || run(engine, journal, sink, rx, cfg))?;
-    Ok((EngineHandle { tx }, join))
+    Ok((EngineHandle { tx, prep }, join))
 }
 
 /// How many commands ahead in a batch the loop asks the engine to prefetch for:
@@ -217,19 +227,22 @@ fn run<S: EventSink>(
             }
         }
         for (i, req) in batch.iter().enumerate() {
+            // The request itself first (reading it to see its kind would wait),
+            // then, nearer, what applying it will read.
+            crate::prefetch::read_all(batch.as_ptr().wrapping_add(i + STREAM_AHEAD));
             if let Some(Request::Command(_, ahead)) = batch.get(i + PREFETCH_AHEAD) {
                 engine.prefetch(ahead);
             }
             match req {
-                Request::Command(route, cmd) => {
+                Request::Command(route, p) => {
                     let start = events.len();
                     let seq = engine.last_seq() + 1;
-                    if cmd.is_journaled() {
+                    if p.command().is_journaled() {
                         if let Some(j) = journal.as_mut() {
-                            j.append(seq, ts, cmd)?;
+                            j.append(seq, ts, p.command())?;
                         }
                     }
-                    engine.apply(seq, ts, cmd, &mut events);
+                    engine.apply_prepared(seq, ts, p, &mut events);
                     for e in &mut events[start..] {
                         e.route = *route;
                     }

@@ -251,15 +251,23 @@ proptest! {
                 snapshot = Some((live.e.last_seq(), live.e.canonical_state()));
             }
         }
-        // Replay from empty gives the same state and the same events, here with
-        // prefetches as the run loop makes them (for commands ahead, and for any
-        // command at all, which must never panic or change an answer).
+        // Replay from empty gives the same state and the same events, here as the
+        // run loop applies: commands prepared ahead (every third one by another
+        // engine's preparer, which must be prepared again, not trusted), with
+        // prefetches for commands ahead and for any command at all, which must
+        // never panic or change an answer.
         let mut replayed = Engine::new(&cfg).unwrap();
+        let other = Engine::new(&cfg).unwrap();
+        let prepare = |i: usize, c: &Command| {
+            if i % 3 == 2 { other.prepare(c.clone()) } else { replayed.prepare(c.clone()) }
+        };
+        let prepared: Vec<Prepared> =
+            records.iter().enumerate().map(|(i, r)| prepare(i, &r.command)).collect();
         let mut ev = Vec::new();
         for (i, r) in records.iter().enumerate() {
-            replayed.prefetch(&records[(i + engine::PREFETCH_AHEAD) % records.len()].command);
-            replayed.prefetch(&g.command(&ops[i % ops.len()]));
-            replayed.apply(r.seq, r.timestamp_nanos, &r.command, &mut ev);
+            replayed.prefetch(&prepared[(i + engine::PREFETCH_AHEAD) % records.len()]);
+            replayed.prefetch(&replayed.prepare(g.command(&ops[i % ops.len()])));
+            replayed.apply_prepared(r.seq, r.timestamp_nanos, &prepared[i], &mut ev);
         }
         prop_assert_eq!(replayed.canonical_state(), live.e.canonical_state());
         prop_assert_eq!(ev, live_events);

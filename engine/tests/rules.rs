@@ -627,3 +627,31 @@ fn cancel_must_name_the_latest_client_id() {
         }]
     );
 }
+
+/// A prepared command carries its preparer's findings (ticks, lots, account); an
+/// engine given one prepared under another configuration prepares it again, so it
+/// answers by its own rules.
+#[test]
+fn commands_prepared_elsewhere_are_prepared_again() {
+    let mut coarse = std_venue();
+    for i in &mut coarse.instruments {
+        i.tick_size = d("10");
+    }
+    let elsewhere = Engine::new(&coarse).unwrap();
+    let mut s = sim();
+    let mut out = Vec::new();
+    // Off the other venue's tick, on this one's.
+    let p = elsewhere.prepare(limit(1, "a", BTC, Buy, "1", "101", Day));
+    s.e.apply_prepared(1, 1, &p, &mut out);
+    assert_eq!(out.iter().map(|e| e.kind).collect::<Vec<_>>(), [Accepted]);
+    // Prepared here, the same check refuses it.
+    out.clear();
+    let mut c = Sim::new(&coarse);
+    let p = c.e.prepare(limit(1, "b", BTC, Buy, "1", "101", Day));
+    c.e.apply_prepared(1, 1, &p, &mut out);
+    assert_eq!(
+        out.iter().map(|e| e.kind).collect::<Vec<_>>(),
+        [rej(RejectReason::PriceOffTick)]
+    );
+    assert_eq!(p.command(), &limit(1, "b", BTC, Buy, "1", "101", Day));
+}
