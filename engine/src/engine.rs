@@ -656,10 +656,6 @@ impl Engine {
                 o.side == Side::Buy && o.ord_type == OrdType::Market,
             )
         };
-        let (stp, taker_rate) = {
-            let a = &self.accounts[acct as usize];
-            (a.stp, a.taker_rate)
-        };
         let nu = self.instruments[ii].notional_unit;
         let mut budget = if mkt_buy {
             self.ledger.at(acct, self.instruments[ii].quote).available()
@@ -679,6 +675,10 @@ impl Engine {
                 return MatchEnd::NoMore;
             }
             let rh = self.books[ii].head(side.opposite(), px);
+            // Read only now that the order trades or meets its own: most never do,
+            // and the account's line is often out of cache.
+            let a = &self.accounts[acct as usize];
+            let (stp, taker_rate) = (a.stp, a.taker_rate);
             let r = &self.orders[rh];
             if r.account == acct {
                 if stp != StpMode::CancelAggressor {
