@@ -850,8 +850,8 @@ impl Engine {
         self.id_record(hk, c.owner, &c.cl_ord_id, id);
         let ii = self.orders[h].instrument as usize;
         self.books[ii].remove(&mut self.orders, h);
-        // The order ends here: it leaves the live index instead of being re-keyed.
-        self.live_ids.remove(h);
+        // The order ends here: it is not re-keyed under the new id, and retiring it
+        // (after this command) takes it out of the live index.
         let o = &mut self.orders[h];
         o.orig_cl_ord_id = Some(std::mem::replace(&mut o.cl_ord_id, c.cl_ord_id.clone()));
         self.close(h, OrdStatus::Canceled, CancelCause::Requested, out);
