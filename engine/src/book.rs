@@ -216,6 +216,11 @@ impl OrderStore {
         };
         assert!(h < DONE);
         self.set_handle(id, h);
+        // Filling a slot reads it first (to drop what was there), and a freed slot
+        // has often left the cache: ask now for the one the next insert takes.
+        if let Some(&next) = self.free.last() {
+            self.prefetch(next);
+        }
         h
     }
 

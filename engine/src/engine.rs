@@ -238,6 +238,7 @@ impl Engine {
             Pre::Amend { id, orig, .. } => {
                 if let Some(h) = self.live_ids.guess(orig.0) {
                     self.orders.prefetch(h);
+                    self.live_ids.prefetch_slot(h);
                 }
                 self.client_ids.prefetch(id);
             }

@@ -61,6 +61,14 @@ impl LiveIds {
         self.table.find(hash, |_| true).copied()
     }
 
+    /// Start loading what removing slot `h` reads first (a hint).
+    #[inline]
+    pub fn prefetch_slot(&self, h: u32) {
+        if let Some(x) = self.hashes.get(h as usize) {
+            crate::prefetch::read(x);
+        }
+    }
+
     /// The slot indexed under `hash` whose order `is_key` accepts.
     #[inline]
     pub fn find(&self, hash: u64, is_key: impl Fn(u32) -> bool) -> Option<u32> {
