@@ -12,6 +12,7 @@ use crate::book::{Book, Link, Order, OrderStore, NIL};
 use crate::catalog::Catalog;
 use crate::config::{Asset, ConfigError, Instrument, VenueConfig};
 use crate::ids::{ClientIds, KeyHash};
+use crate::in_place;
 use crate::live_ids::LiveIds;
 use crate::prepare::{check_notional, NewTerms, Pre, Prepared, Preparer};
 use crate::types::*;
@@ -42,20 +43,6 @@ pub struct Engine {
     retire: Vec<u32>,
     /// Names and scales for reading events (shared with the report writers).
     catalog: Arc<Catalog>,
-}
-
-/// Append `make()` to `out`, built where it will stay. (An event is ~200 bytes;
-/// built on the stack and pushed, it was copied once more by a `memcpy` call,
-/// ~40 instructions per command.)
-#[inline(always)]
-fn push_in_place(out: &mut Vec<Event>, make: impl FnOnce() -> Event) -> &mut Event {
-    out.reserve(1);
-    let len = out.len();
-    out.spare_capacity_mut()[0].write(make());
-    // SAFETY: `reserve(1)` made room for element `len`, and the write above
-    // initialised it.
-    unsafe { out.set_len(len + 1) };
-    &mut out[len]
 }
 
 /// Why matching stopped for an aggressor.
@@ -384,7 +371,7 @@ impl Engine {
     #[inline]
     fn emit<'a>(&mut self, h: u32, kind: EventKind, out: &'a mut Vec<Event>) -> &'a mut Event {
         let x = self.next_exec();
-        push_in_place(out, || self.order_event(h, kind, x))
+        in_place::push(out, || self.order_event(h, kind, x))
     }
 
     fn reject_new(&mut self, c: &NewOrder, reason: RejectReason, out: &mut Vec<Event>) {

@@ -42,6 +42,9 @@ pub(crate) struct ClientIds {
 /// records as they fill, 2 MB of buckets), so a busy day does not stop to grow.
 const INITIAL: usize = 1 << 17;
 
+/// How many records ahead of the one written [`ClientIds::insert_new`] prefetches.
+const REC_AHEAD: usize = 8;
+
 impl Default for ClientIds {
     fn default() -> Self {
         ClientIds {
@@ -109,12 +112,15 @@ impl ClientIds {
     pub fn insert_new(&mut self, h: KeyHash, owner: OwnerId, s: &ClOrdId, id: OrderId) {
         debug_assert!(self.find(h, owner, s).is_none());
         let r = u32::try_from(self.recs.len()).expect("fewer than 2^32 client ids a day");
-        self.recs.push(Rec {
+        crate::in_place::push(&mut self.recs, || Rec {
             order: id,
             owner: owner.0,
             id: s.clone(),
         });
         self.table.insert(h.0, r);
+        // The records are written in order into memory last used a day ago: ask for
+        // the lines a few records on, or each new line's write stalls the matcher.
+        crate::prefetch::read(self.recs.as_ptr().wrapping_add(r as usize + REC_AHEAD));
     }
 
     /// Keep only the entries whose order id satisfies `keep`. In place: the records

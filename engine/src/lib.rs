@@ -39,6 +39,7 @@ mod codec;
 pub mod config;
 mod engine;
 mod ids;
+mod in_place;
 pub mod journal;
 mod live_ids;
 mod prefetch;
