@@ -200,21 +200,24 @@ impl OrderStore {
         self.by_id[i] = h;
     }
 
-    pub fn insert(&mut self, o: Order) -> u32 {
-        let id = o.id;
+    /// Store the order `make` builds, built in its slot (see [`crate::in_place`]).
+    pub fn insert(&mut self, make: impl FnOnce() -> Order) -> u32 {
         let h = match self.free.pop() {
             Some(h) => {
-                self.slots[h as usize] = Some(o);
+                let slot = &mut self.slots[h as usize];
+                assert!(slot.is_none(), "a free slot is empty");
+                slot.get_or_insert_with(make);
                 self.links[h as usize] = UNLINKED;
                 h
             }
             None => {
-                self.slots.push(Some(o));
+                crate::in_place::push(&mut self.slots, || Some(make()));
                 self.links.push(UNLINKED);
                 (self.slots.len() - 1) as u32
             }
         };
         assert!(h < DONE);
+        let id = self.slots[h as usize].as_ref().expect("just filled").id;
         self.set_handle(id, h);
         // Filling a slot reads it first (to drop what was there), and a freed slot
         // has often left the cache: ask now for the one the next insert takes.

@@ -462,7 +462,7 @@ impl Engine {
         let id = self.next_order_id;
         self.next_order_id += 1;
         self.ledger.at_mut(k.account, k.hold_asset).hold += k.lots as i128 * k.hold_per_lot;
-        let h = self.orders.insert(Order {
+        let h = self.orders.insert(|| Order {
             id,
             owner: c.owner,
             account: k.account,
