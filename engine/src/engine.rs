@@ -10,7 +10,7 @@ use rust_decimal::Decimal;
 use crate::accounts::{fee, Account, Funds, Ledger, RATE_ONE};
 use crate::book::{Book, Link, Order, OrderStore, NIL};
 use crate::catalog::Catalog;
-use crate::config::{Asset, ConfigError, Instrument, VenueConfig};
+use crate::config::{Asset, ConfigError, VenueConfig};
 use crate::ids::{ClientIds, KeyHash};
 use crate::in_place;
 use crate::live_ids::LiveIds;
@@ -19,8 +19,8 @@ use crate::types::*;
 
 pub struct Engine {
     pub(crate) assets: Vec<Asset>,
-    pub(crate) instruments: Vec<Instrument>,
-    /// The configuration-only checks, shared with the threads that submit.
+    /// The venue's fixed rules (instruments, accounts' terms, owners) and the
+    /// configuration-only checks, shared with the threads that submit.
     pub(crate) prep: Arc<Preparer>,
     pub(crate) accounts: Vec<Account>,
     pub(crate) ledger: Ledger,
@@ -82,7 +82,6 @@ impl Engine {
             prep,
             books: c.instruments.iter().map(|_| Book::default()).collect(),
             assets: c.assets,
-            instruments: c.instruments,
             accounts,
             ledger,
             fees: vec![0; n_assets],
@@ -184,16 +183,15 @@ impl Engine {
             ) => self.new_order(c, id, instrument, terms, out),
             (
                 Command::Cancel(c),
-                Pre::Amend {
+                Pre::Cancel {
                     id,
                     orig,
                     instrument,
-                    ..
                 },
             ) => self.cancel(c, id, orig, instrument, out),
             (
                 Command::Replace(c),
-                Pre::Amend {
+                Pre::Replace {
                     id,
                     orig,
                     instrument,
@@ -222,7 +220,7 @@ impl Engine {
                 }
                 self.client_ids.prefetch(id);
             }
-            Pre::Amend { id, orig, .. } => {
+            Pre::Cancel { id, orig, .. } | Pre::Replace { id, orig, .. } => {
                 if let Some(h) = self.live_ids.guess(orig.0) {
                     self.orders.prefetch(h);
                     self.live_ids.prefetch_slot(h);
@@ -527,7 +525,7 @@ impl Engine {
 
     /// The asset an order's hold is in: the quote asset for a buy, the base for a sell.
     pub(crate) fn hold_asset_of(&self, o: &Order) -> u32 {
-        let inst = &self.instruments[o.instrument as usize];
+        let inst = &self.prep.instruments[o.instrument as usize];
         match o.side {
             Side::Buy => inst.quote,
             Side::Sell => inst.base,
@@ -592,7 +590,7 @@ impl Engine {
     /// Whether a FOK order would fill in full now (self-trades per STP, funds for a market buy).
     fn fok_fillable(&self, h: u32) -> bool {
         let o = &self.orders[h];
-        let inst = &self.instruments[o.instrument as usize];
+        let inst = &self.prep.instruments[o.instrument as usize];
         let acct = &self.accounts[o.account as usize];
         let mkt_buy = o.side == Side::Buy && o.ord_type == OrdType::Market;
         let mut budget = if mkt_buy {
@@ -644,9 +642,11 @@ impl Engine {
                 o.side == Side::Buy && o.ord_type == OrdType::Market,
             )
         };
-        let nu = self.instruments[ii].notional_unit;
+        let nu = self.prep.instruments[ii].notional_unit;
         let mut budget = if mkt_buy {
-            self.ledger.at(acct, self.instruments[ii].quote).available()
+            self.ledger
+                .at(acct, self.prep.instruments[ii].quote)
+                .available()
         } else {
             0
         };
@@ -694,7 +694,7 @@ impl Engine {
     /// Settle one trade of `q` lots at `px` ticks between aggressor `ah` and resting `rh`.
     fn trade(&mut self, ah: u32, rh: u32, px: i64, q: i64, out: &mut Vec<Event>) {
         let (ii, a_side) = (self.orders[ah].instrument as usize, self.orders[ah].side);
-        let inst = &self.instruments[ii];
+        let inst = &self.prep.instruments[ii];
         let (base, quote) = (inst.base, inst.quote);
         let notional = px as i128 * q as i128 * inst.notional_unit;
         let base_amt = q as i128 * inst.lot_unit;
@@ -869,7 +869,7 @@ impl Engine {
         }
         let h = self.check_target(found, &c.orig_cl_ord_id, instrument, c.side)?;
         let o = &self.orders[h];
-        let inst = &self.instruments[o.instrument as usize];
+        let inst = &self.prep.instruments[o.instrument as usize];
         let price = match price {
             None => o.price,
             Some(p) => p?,
@@ -1008,7 +1008,7 @@ impl Engine {
 
     fn view(&self, h: u32) -> OrderView {
         let o = &self.orders[h];
-        let inst = &self.instruments[o.instrument as usize];
+        let inst = &self.prep.instruments[o.instrument as usize];
         OrderView {
             order_id: o.id,
             owner: o.owner,
@@ -1054,7 +1054,7 @@ impl Engine {
     pub fn best_price(&self, symbol: &str, side: Side) -> Option<Decimal> {
         let ii = *self.prep.symbols.get(symbol)? as usize;
         let (px, _) = self.books[ii].best(side)?;
-        Some(self.instruments[ii].tick.decimal(px))
+        Some(self.prep.instruments[ii].tick.decimal(px))
     }
 
     /// Check every invariant; `Err` names the first broken one.

@@ -73,9 +73,15 @@ pub(crate) enum Pre {
         /// Meaningful when the instrument is known.
         terms: Result<NewTerms, RejectReason>,
     },
-    /// A cancel, or a replace with `price`/`lots` in the request's instrument (only
-    /// used once the target is found in that same instrument).
-    Amend {
+    Cancel {
+        id: KeyHash,
+        orig: KeyHash,
+        /// `None`: unknown symbol.
+        instrument: Option<u32>,
+    },
+    /// `price` and `lots` in the request's instrument: used only once the target
+    /// is found in that same instrument.
+    Replace {
         id: KeyHash,
         orig: KeyHash,
         instrument: Option<u32>,
@@ -86,8 +92,9 @@ pub(crate) enum Pre {
     Nothing,
 }
 
-/// Venue rules that never change while the engine runs. Shared (`Arc`) between the
-/// engine and whoever submits to it.
+/// Venue rules that never change while the engine runs, and the checks that need
+/// only them. Shared (`Arc`) between the engine, which reads its instruments here,
+/// and whoever submits to it.
 pub struct Preparer {
     stamp: u64,
     pub(crate) instruments: Vec<Instrument>,
@@ -219,17 +226,15 @@ impl Preparer {
                     },
                 }
             }
-            Command::Cancel(c) => Pre::Amend {
+            Command::Cancel(c) => Pre::Cancel {
                 id: ClientIds::hash(c.owner, &c.cl_ord_id),
                 orig: ClientIds::hash(c.owner, &c.orig_cl_ord_id),
                 instrument: self.instrument_ix(&c.symbol),
-                price: None,
-                lots: Err(RejectReason::InvalidQty),
             },
             Command::Replace(c) => {
                 let instrument = self.instrument_ix(&c.symbol);
                 let inst = instrument.map(|ii| &self.instruments[ii as usize]);
-                Pre::Amend {
+                Pre::Replace {
                     id: ClientIds::hash(c.owner, &c.cl_ord_id),
                     orig: ClientIds::hash(c.owner, &c.orig_cl_ord_id),
                     instrument,

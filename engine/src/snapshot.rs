@@ -161,7 +161,7 @@ impl Engine {
             };
             let hold_asset = d.u32()?;
             if o.account as usize >= self.accounts.len()
-                || o.instrument as usize >= self.instruments.len()
+                || o.instrument as usize >= self.prep.instruments.len()
                 || hold_asset as usize >= na
             {
                 return Err(DecodeError("order index out of range").into());
