@@ -15,6 +15,12 @@ const BLOCK: usize = 64;
 pub(crate) fn soh_mask(buf: &[u8], at: usize) -> u64 {
     match buf.get(at..at + BLOCK) {
         Some(block) => soh_mask_block(block.try_into().expect("64 bytes")),
+        // The last, partial block of a longer buffer: the 64 bytes that end
+        // it, shifted (no copy into a zeroed block).
+        None if buf.len() >= BLOCK && at < buf.len() => {
+            let tail = buf.len() - BLOCK;
+            soh_mask_block(buf[tail..].try_into().expect("64 bytes")) >> (at - tail)
+        }
         None => {
             let mut block = [0u8; BLOCK];
             block[..buf.len() - at].copy_from_slice(&buf[at..]);
@@ -134,5 +140,10 @@ mod tests {
             assert_eq!(s.take(), want, "from {pos}");
         }
         assert_eq!(SohScanner::new(b"12345").take(), None);
+        // A buffer of whole blocks, skipped to its very end, has no more.
+        let whole = [SOH; 2 * BLOCK];
+        let mut s = SohScanner::new(&whole);
+        s.skip_to(whole.len());
+        assert_eq!(s.take(), None);
     }
 }
