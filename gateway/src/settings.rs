@@ -403,6 +403,8 @@ pub struct AcceptorSettings {
     pub journal_sync: bool,
     /// How long the engine polls an empty queue before sleeping, µs.
     pub engine_spin_micros: u64,
+    /// Requests the engine's queue holds before submitting sessions wait.
+    pub engine_queue_capacity: usize,
     /// How long a session waits in place for the engine's reports after
     /// submitting an order, µs (0: never; it then sleeps until woken).
     pub reply_spin_micros: u64,
@@ -602,6 +604,7 @@ const ACCEPTOR_KEYS: &[&str] = &[
     "JournalPath",
     "JournalSync",
     "EngineSpinMicros",
+    "EngineQueueCapacity",
     "ReplySpinMicros",
 ];
 
@@ -852,6 +855,12 @@ fn parse_acceptor(p: &Props) -> Result<AcceptorSettings> {
                     .map_err(|_| "expected microseconds (an integer)".to_string())
             })?
             .unwrap_or(200),
+        engine_queue_capacity: p
+            .opt("EngineQueueCapacity", |v| match v.parse::<usize>() {
+                Ok(n) if n > 0 => Ok(n),
+                _ => Err("expected a number of requests above 0".to_string()),
+            })?
+            .unwrap_or(engine::RunConfig::default().queue_capacity),
         reply_spin_micros: p
             .opt("ReplySpinMicros", |v| {
                 v.parse::<u64>()
@@ -1049,6 +1058,7 @@ mod tests {
         assert_eq!(acc.logon_timeout, Duration::from_secs(10));
         assert_eq!(acc.logout_timeout, Duration::from_secs(2));
         assert_eq!(acc.max_message_size, 65536);
+        assert_eq!(acc.engine_queue_capacity, 8192);
         assert!(acc.file_store_path.is_none() && acc.use_data_dictionary);
         assert_eq!(a.line, 10);
     }
@@ -1057,9 +1067,10 @@ mod tests {
     fn acceptor_keys_in_session_and_ignored_keys() {
         let text = "[SESSION]\nConnectionType=acceptor\nSocketAcceptPort=0\nBeginString=FIX.4.2\n\
                     SenderCompID=A\nTargetCompID=B\nFileLogPath=log\nHttpMetricsPort=9100\n\
-                    AllowUnknownMsgFields=Y\nSocketAcceptAddress=::1\n";
+                    AllowUnknownMsgFields=Y\nSocketAcceptAddress=::1\nEngineQueueCapacity=64\n";
         let s = Settings::parse(text, F).unwrap();
         assert_eq!(s.acceptor.accept_port, 0);
+        assert_eq!(s.acceptor.engine_queue_capacity, 64);
         assert_eq!(s.acceptor.http_metrics_port, Some(9100));
         assert_eq!(s.ignored_keys, vec![("FileLogPath".to_string(), 7)]);
         assert!(s.sessions[0].validation.allow_unknown_msg_fields);
@@ -1093,6 +1104,7 @@ mod tests {
             ("", "[SESSION]\nTargetCompID=TW\nSocketAcceptAddress=localhost\n", "acceptance.cfg:8: SocketAcceptAddress: expected an IP address, got 'localhost'"),
             ("", "[SESSION]\nTargetCompID=TW\nHttpMetricsPort=9878\n", "acceptance.cfg:8: HttpMetricsPort: must differ"),
             ("", "[SESSION]\nTargetCompID=TW\nTargetSubID=\n", "acceptance.cfg:8: TargetSubID: empty value"),
+            ("EngineQueueCapacity=0\n", "[SESSION]\nTargetCompID=TW\n", "acceptance.cfg:6: EngineQueueCapacity: expected a number of requests above 0"),
         ];
         for (d, s, want) in cases {
             let got = err(&base(d, s));

@@ -105,6 +105,7 @@ impl Venue {
         );
         let run = RunConfig {
             spin: Duration::from_micros(settings.acceptor.engine_spin_micros),
+            queue_capacity: settings.acceptor.engine_queue_capacity,
             ..RunConfig::default()
         };
         let (handle, join) =
