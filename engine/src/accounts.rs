@@ -46,36 +46,45 @@ impl Funds {
     }
 }
 
+/// Two `Funds` to a cache line, the line aligned: with two assets an account's
+/// funds are exactly one line (a plain `Vec<Funds>` is only 16-byte aligned, so
+/// most accounts straddled two lines, and one prefetch brought only half).
+#[derive(Clone, Copy, Debug, Default)]
+#[repr(C, align(64))]
+struct Line([Funds; 2]);
+
 /// Every account's funds in one flat array (account-major): an account's balance
 /// is one indexed load, not a hop through per-account vectors.
 pub(crate) struct Ledger {
     assets: usize,
-    funds: Vec<Funds>,
+    lines: Vec<Line>,
 }
 
 impl Ledger {
     /// Start loading an account's funds (all assets, when they share a line).
     #[inline]
     pub fn prefetch(&self, account: u32) {
-        if let Some(f) = self.funds.get(account as usize * self.assets) {
-            crate::prefetch::read(f);
+        if let Some(l) = self.lines.get(account as usize * self.assets / 2) {
+            crate::prefetch::read(l);
         }
     }
 
     pub fn new(accounts: usize, assets: usize) -> Ledger {
         Ledger {
             assets,
-            funds: vec![Funds::default(); accounts * assets],
+            lines: vec![Line::default(); (accounts * assets).div_ceil(2)],
         }
     }
 
     #[inline]
     pub fn at(&self, account: u32, asset: u32) -> &Funds {
-        &self.funds[account as usize * self.assets + asset as usize]
+        let i = account as usize * self.assets + asset as usize;
+        &self.lines[i / 2].0[i % 2]
     }
 
     #[inline]
     pub fn at_mut(&mut self, account: u32, asset: u32) -> &mut Funds {
-        &mut self.funds[account as usize * self.assets + asset as usize]
+        let i = account as usize * self.assets + asset as usize;
+        &mut self.lines[i / 2].0[i % 2]
     }
 }
