@@ -322,34 +322,59 @@ fn main() {
 
     // 1. Throughput, no journal: one command at a time, then as the run loop applies
     // a batch (prefetching for the command `engine::PREFETCH_AHEAD` places ahead).
-    // BENCH_AHEAD lists the distances to run instead, e.g. "4" or "2,4,8".
-    let aheads: Vec<usize> = match std::env::var("BENCH_AHEAD") {
+    // BENCH_AHEAD lists the distances to run instead, e.g. "4" or "2,4,8" (or "4,4"
+    // for an A/A check); BENCH_ALTERNATE=1 takes their passes in turn instead of one
+    // after the other: an A/B on this VM, whose speed drifts over seconds.
+    let loops: Vec<usize> = match std::env::var("BENCH_AHEAD") {
         Ok(s) => s.split(',').filter_map(|x| x.trim().parse().ok()).collect(),
         Err(_) => vec![0, engine::PREFETCH_AHEAD],
     };
+    let alternate = std::env::var("BENCH_ALTERNATE").is_ok_and(|v| v == "1");
+    let passes = if section("throughput") { iters } else { 0 };
+    let order: Vec<usize> = if alternate {
+        (0..passes).flat_map(|_| 0..loops.len()).collect()
+    } else {
+        (0..loops.len())
+            .flat_map(|l| std::iter::repeat_n(l, passes))
+            .collect()
+    };
+    let mut rates = vec![Vec::new(); loops.len()];
     let mut out = Vec::with_capacity(64);
-    for ahead in aheads {
-        let mut rates = Vec::new();
-        for _ in 0..if section("throughput") { iters } else { 0 } {
-            let mut e = fresh(&pre);
-            let ready = prepared(&e, &main);
-            let t = Instant::now();
-            timed_pass(&mut e, &ready, ahead, &mut out);
-            rates.push(n as f64 / t.elapsed().as_secs_f64());
+    for l in order {
+        let mut e = fresh(&pre);
+        let ready = prepared(&e, &main);
+        let t = Instant::now();
+        timed_pass(&mut e, &ready, loops[l], &mut out);
+        rates[l].push(n as f64 / t.elapsed().as_secs_f64());
+    }
+    // Alternated passes pair up, round by round: the median of each loop's ratio to
+    // the first's in the same round is steadier than either median.
+    let ratio_to_first: Vec<Option<f64>> = (0..loops.len())
+        .map(|l| {
+            let mut r: Vec<f64> = (rates[l].iter().zip(&rates[0]))
+                .map(|(x, first)| x / first)
+                .collect();
+            r.sort_by(|a, b| a.partial_cmp(b).unwrap());
+            (alternate && l > 0 && !r.is_empty()).then(|| r[r.len() / 2])
+        })
+        .collect();
+    for ((how, rates), ratio) in loops.iter().zip(&mut rates).zip(ratio_to_first) {
+        if rates.is_empty() {
+            continue;
         }
         rates.sort_by(|a, b| a.partial_cmp(b).unwrap());
-        if !rates.is_empty() {
-            let how = if ahead == 0 {
-                "one at a time".to_string()
-            } else {
-                format!("prefetching {ahead} ahead")
-            };
-            println!(
-                "matching, no journal, {how}: median {:.2} M commands/s (min {:.2}, max {:.2}) over {iters} runs",
-                rates[rates.len() / 2] / 1e6,
-                rates[0] / 1e6,
-                rates[rates.len() - 1] / 1e6
-            );
+        let how = match how {
+            0 => "one at a time".to_string(),
+            a => format!("prefetching {a} ahead"),
+        };
+        println!(
+            "matching, no journal, {how}: median {:.2} M commands/s (min {:.2}, max {:.2}) over {iters} runs",
+            rates[rates.len() / 2] / 1e6,
+            rates[0] / 1e6,
+            rates[rates.len() - 1] / 1e6
+        );
+        if let Some(r) = ratio {
+            println!("  (median ratio to the first loop, pass by pass: {r:.3})");
         }
     }
 
