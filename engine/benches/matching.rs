@@ -1,5 +1,6 @@
 //! Matching throughput and latency on an exchange-core-like mix, without and with the
-//! journal. Run: `cargo bench -p engine --bench matching` (env BENCH_CMDS, BENCH_ITERS).
+//! journal. Run: `cargo bench -p engine --bench matching` (env BENCH_CMDS, BENCH_ITERS;
+//! BENCH_AHEAD and BENCH_ALTERNATE: see the throughput section).
 //!
 //! Mix against one book of ~5000 resting orders (kept between 4000 and 6000):
 //! ~35% new GTC limit (passive), ~35% cancel, ~24% replace (price or size),
