@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 
 use crate::{
-    dictionary::{Dictionary, TagInfo},
+    dictionary::Dictionary,
     framer::Garbled,
     scan::SohScanner,
     tags, value, SOH,
@@ -134,8 +134,7 @@ impl<'a> Message<'a> {
             };
             let start = eq + 1;
             let len_tag = match dict {
-                Some(d) if d.tag_info(tag).has(TagInfo::DATA) => d.data_length_tag(tag as u32),
-                Some(_) => None,
+                Some(d) => d.data_length_tag_fast(tag),
                 None => u32::try_from(tag).ok().and_then(default_data_length_tag),
             };
             let end = match len_tag {

@@ -249,6 +249,8 @@ pub struct Dictionary {
     msg_by_byte: [u16; 128],
     /// Per tag: the length field's tag for a data field.
     data_length: Vec<Option<u32>>,
+    /// The smallest data field's tag (`u32::MAX` if none).
+    first_data_tag: u32,
     /// Per tag, what the decoder and validator ask on every field; tags
     /// beyond the table have `TagInfo::default()`.
     info: Vec<TagInfo>,
@@ -439,6 +441,10 @@ impl Dictionary {
                 t
             },
             msg_index,
+            first_data_tag: data_length
+                .iter()
+                .position(Option::is_some)
+                .map_or(u32::MAX, |t| t as u32),
             data_length,
             info: Vec::new(),
             enum_sets: Vec::new(),
@@ -630,6 +636,17 @@ impl Dictionary {
     pub fn data_length_tag(&self, tag: u32) -> Option<u32> {
         self.data_length.get(tag as usize).copied().flatten()
     }
+
+    /// [`Self::data_length_tag`] for a tag as written, on the decoder's
+    /// path: most tags are below the first data field and stop at one
+    /// compare.
+    #[inline(always)]
+    pub(crate) fn data_length_tag_fast(&self, tag: i32) -> Option<u32> {
+        if (tag as u32) < self.first_data_tag {
+            return None;
+        }
+        self.data_length.get(tag as u32 as usize).copied().flatten()
+    }
 }
 
 /// QuickFIX's fixed list of header tags (`Message::isHeaderField`).
@@ -748,6 +765,11 @@ mod tests {
         assert!(d.field(54).unwrap().allows(b"1") && !d.field(54).unwrap().allows(b"Z"));
         assert_eq!(d.data_length_tag(96), Some(95));
         assert_eq!(d.data_length_tag(89), Some(93));
+        // The decoder's shortcut answers exactly as the table, for any tag.
+        for tag in (-3..1200).chain([i32::MIN, i32::MAX]) {
+            let want = u32::try_from(tag).ok().and_then(|t| d.data_length_tag(t));
+            assert_eq!(d.data_length_tag_fast(tag), want, "tag {tag}");
+        }
         let sd = d.message(b"d").unwrap();
         assert!(sd.group(146).is_some());
     }
