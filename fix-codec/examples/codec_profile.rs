@@ -11,7 +11,7 @@ mod common;
 
 use fix_codec::{
     fix42,
-    framer::{verify, Framer, FramerEvent},
+    framer::{Framer, FramerEvent},
     messages::{FixMessage, NewOrderSingle},
     Message, MessageBuilder, ValidationOptions,
 };
@@ -33,10 +33,9 @@ fn main() {
         "decode" | "validate" => {
             for _ in 0..n {
                 let bytes = black_box(&nos[..]);
-                let FramerEvent::Frame { len } = framer.next(bytes) else {
+                let FramerEvent::Frame { len } = framer.next_verified(bytes) else {
                     unreachable!()
                 };
-                verify(&bytes[..len]).unwrap();
                 let msg =
                     Message::decode_with(&bytes[..len], Some(dict), std::mem::take(&mut fields))
                         .unwrap();
@@ -62,10 +61,9 @@ fn main() {
         "min" => {
             let frame = timed(|| {
                 let bytes = black_box(&nos[..]);
-                let FramerEvent::Frame { len } = framer.next(bytes) else {
+                let FramerEvent::Frame { .. } = framer.next_verified(bytes) else {
                     unreachable!()
                 };
-                verify(&bytes[..len]).unwrap();
             });
             let decode = timed(|| {
                 let msg =

@@ -80,6 +80,16 @@ const START: &[u8] = b"8=FIX";
 const BODY_LENGTH: &[u8] = b"\x019=";
 const CHECKSUM: &[u8; 4] = b"\x0110=";
 
+/// A frame found by [`Framer::find`].
+struct Found {
+    len: usize,
+    body_start: usize,
+    /// Where `SOH 10=` starts, when the frame is ordinary: `8=` then `9=`
+    /// in the first two fields, the trailer exactly where BodyLength puts
+    /// it, and three bytes of CheckSum.
+    ordinary_trailer: Option<usize>,
+}
+
 /// The stateless framer; `max_message_size` bounds every frame.
 #[derive(Debug, Clone, Copy)]
 pub struct Framer {
@@ -101,75 +111,126 @@ impl Framer {
 
     /// Finds the first frame (or junk to skip) at the start of `buf`.
     pub fn next(&self, buf: &[u8]) -> FramerEvent {
+        match self.find(buf) {
+            Ok(found) => FramerEvent::Frame { len: found.len },
+            Err(event) => event,
+        }
+    }
+
+    /// [`Framer::next`], then [`verify`] on the frame: a frame that fails is
+    /// a `Skip` of its bytes with the reason, as the session treats both.
+    /// One pass instead of two: for an ordinary frame everything `verify`
+    /// would find again (where BodyLength and the trailer are) is known
+    /// from framing it, and only 35 and the CheckSum are left to check;
+    /// anything out of the ordinary goes to `verify` itself, so the answer
+    /// is the same by construction.
+    pub fn next_verified(&self, buf: &[u8]) -> FramerEvent {
+        let found = match self.find(buf) {
+            Ok(found) => found,
+            Err(event) => return event,
+        };
+        let frame = &buf[..found.len];
+        if let Some(trailer) = found.ordinary_trailer {
+            // The trailer starts right where BodyLength said it would, and
+            // its value is three non-SOH bytes then the final SOH.
+            let digits = &frame[trailer + CHECKSUM.len()..found.len - 1];
+            if frame[found.body_start..].starts_with(b"35=")
+                && parse_usize(digits) == Some(crate::checksum(&frame[..trailer + 1]) as usize)
+            {
+                return FramerEvent::Frame { len: found.len };
+            }
+        }
+        match verify(frame) {
+            Ok(()) => FramerEvent::Frame { len: found.len },
+            Err(reason) => FramerEvent::Skip {
+                len: found.len,
+                reason,
+            },
+        }
+    }
+
+    /// The first frame at the start of `buf`, or what to do instead.
+    #[inline(always)]
+    fn find(&self, buf: &[u8]) -> Result<Found, FramerEvent> {
         let Some(start) = find_start(buf) else {
             // Keep a possible partial "8=FIX" at the end; drop the rest.
             let keep = START.len() - 1;
             if buf.len() > keep {
-                return FramerEvent::Skip {
+                return Err(FramerEvent::Skip {
                     len: buf.len() - keep,
                     reason: Garbled::Junk,
-                };
+                });
             }
-            return FramerEvent::NeedMore;
+            return Err(FramerEvent::NeedMore);
         };
         if start > 0 {
-            return FramerEvent::Skip {
+            return Err(FramerEvent::Skip {
                 len: start,
                 reason: Garbled::Junk,
-            };
+            });
         }
         let max = self.max_message_size;
         let window = &buf[..buf.len().min(max)];
+        let mut ordinary = true;
         let (digits_start, digits_len) = match leading_sohs(window) {
             // Usually the first SOH starts `9=` and the second ends it.
             Some((i, j)) if window.get(i + 1..i + 3) == Some(b"9=") => (i + 3, j - (i + 3)),
             _ => {
+                ordinary = false;
                 let Some(nine) = find_after_soh(window, b"9=") else {
-                    return self.incomplete(buf, Garbled::BadBodyLengthField);
+                    return Err(self.incomplete(buf, Garbled::BadBodyLengthField));
                 };
                 let digits_start = nine + BODY_LENGTH.len();
                 let Some(digits_len) = crate::swar::find(&window[digits_start..], SOH) else {
-                    return self.incomplete(buf, Garbled::BadBodyLengthField);
+                    return Err(self.incomplete(buf, Garbled::BadBodyLengthField));
                 };
                 (digits_start, digits_len)
             }
         };
         let Some(body_len) = parse_usize(&buf[digits_start..digits_start + digits_len]) else {
-            return self.skip_one(buf, Garbled::BadBodyLengthField);
+            return Err(self.skip_one(buf, Garbled::BadBodyLengthField));
         };
         if body_len > max {
-            return self.skip_one(
+            return Err(self.skip_one(
                 buf,
                 Garbled::TooLarge {
                     declared: body_len,
                     max,
                 },
-            );
+            ));
         }
         let body_start = digits_start + digits_len + 1;
         let body_end = body_start + body_len;
         if buf.len() < body_end {
-            return FramerEvent::NeedMore;
+            return Err(FramerEvent::NeedMore);
         }
         // QuickFIX searches from the last body byte, so a short length still
         // finds the real trailer.
         let search_from = body_end.saturating_sub(1).max(body_start.saturating_sub(1));
         let limit = buf.len().min(max + body_start + 16);
         let Some(cs) = find_after_soh(&buf[search_from..limit], b"10=") else {
-            return self.incomplete(buf, Garbled::Unterminated);
+            return Err(self.incomplete(buf, Garbled::Unterminated));
         };
         let cs_value = search_from + cs + CHECKSUM.len();
         let end = match buf[cs_value..limit] {
             // Usually three digits and the final SOH.
             [a, b, c, SOH, ..] if ![a, b, c].contains(&SOH) => 3,
-            _ => match crate::swar::find(&buf[cs_value..limit], SOH) {
-                Some(end) => end,
-                None => return self.incomplete(buf, Garbled::Unterminated),
-            },
+            _ => {
+                ordinary = false;
+                match crate::swar::find(&buf[cs_value..limit], SOH) {
+                    Some(end) => end,
+                    None => return Err(self.incomplete(buf, Garbled::Unterminated)),
+                }
+            }
         };
-        FramerEvent::Frame {
+        // The trailer right at the end of the declared body.
+        let trailer = search_from + cs;
+        ordinary &= trailer + 1 == body_end;
+        Ok(Found {
             len: cs_value + end + 1,
-        }
+            body_start,
+            ordinary_trailer: ordinary.then_some(trailer),
+        })
     }
 
     /// Waits for more bytes unless the maximum size is already exceeded.

@@ -516,6 +516,19 @@ mod reference_framer {
     }
 }
 
+/// What `Framer::next_verified` must answer: the plain framer, then the
+/// plain `verify` on a frame, a failure being a skip of the frame.
+fn next_then_verify(max: usize, buf: &[u8]) -> fix_codec::framer::FramerEvent {
+    use fix_codec::framer::FramerEvent;
+    match reference_framer::next(max, buf) {
+        FramerEvent::Frame { len } => match reference_framer::verify(&buf[..len]) {
+            Ok(()) => FramerEvent::Frame { len },
+            Err(reason) => FramerEvent::Skip { len, reason },
+        },
+        other => other,
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 3000, ..ProptestConfig::default() })]
 
@@ -537,6 +550,7 @@ proptest! {
         let framer = fix_codec::Framer::new(max);
         prop_assert_eq!(framer.next(buf), reference_framer::next(max, buf), "{:?}", String::from_utf8_lossy(buf));
         prop_assert_eq!(fix_codec::framer::verify(buf), reference_framer::verify(buf), "{:?}", String::from_utf8_lossy(buf));
+        prop_assert_eq!(framer.next_verified(buf), next_then_verify(max, buf), "{:?}", String::from_utf8_lossy(buf));
     }
 
     /// Real frames (right lengths and checksums), whole and with one byte changed.
@@ -548,9 +562,12 @@ proptest! {
         flip in any::<prop::sample::Index>(),
         byte in any::<u8>(),
         change in any::<bool>(),
+        // A BodyLength off by this much, with the CheckSum still right.
+        len_off in prop::sample::select(vec![0i64, 0, 0, -7, -2, -1, 1, 2, 9]),
     ) {
         let body = body.concat().replace('|', "\x01");
-        let head = format!("8=FIX.4.2\x019={}\x01", body.len());
+        let declared = (body.len() as i64 + len_off).max(0);
+        let head = format!("8=FIX.4.2\x019={declared}\x01");
         let mut frame = format!("{head}{body}").into_bytes();
         let sum = frame.iter().fold(0u8, |s, &b| s.wrapping_add(b));
         frame.extend_from_slice(format!("10={sum:03}\x01").as_bytes());
@@ -560,6 +577,7 @@ proptest! {
         }
         for max in [64usize, 4096] {
             prop_assert_eq!(fix_codec::Framer::new(max).next(&frame), reference_framer::next(max, &frame));
+            prop_assert_eq!(fix_codec::Framer::new(max).next_verified(&frame), next_then_verify(max, &frame));
         }
         prop_assert_eq!(fix_codec::framer::verify(&frame), reference_framer::verify(&frame));
     }

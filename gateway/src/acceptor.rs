@@ -19,7 +19,7 @@ use bytes::{Buf, BytesMut};
 use chrono::Utc;
 use fix_codec::{
     dictionary::Dictionary,
-    framer::{verify, Framer, FramerEvent},
+    framer::{Framer, FramerEvent},
     tags, Message,
 };
 use session_store::{FileStoreOptions, FsyncPolicy, MessageStore, StoreConfig};
@@ -305,12 +305,11 @@ async fn await_logon(
             Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => continue,
             Err(_) => return None,
         }
-        match framer.next(&buf) {
+        match framer.next_verified(&buf) {
             FramerEvent::NeedMore => continue,
             FramerEvent::Skip { .. } => return None,
             FramerEvent::Frame { len } => {
                 let frame = buf.split_to(len).to_vec();
-                verify(&frame).ok()?;
                 let msg = Message::decode(&frame).ok()?;
                 if msg.msg_type() != b"A" {
                     return None;
@@ -593,7 +592,9 @@ fn handle_bytes(
         if session.wants_disconnect() || !session.is_connected() {
             return (n, false);
         }
-        match framer.next(rbuf) {
+        // A frame that fails verification (BodyLength, CheckSum, 8/9/35
+        // order) comes back as a skip with its reason: garbled either way.
+        match framer.next_verified(rbuf) {
             FramerEvent::NeedMore => return (n, false),
             FramerEvent::Skip { len, reason } => {
                 rbuf.advance(len);
@@ -601,10 +602,7 @@ fn handle_bytes(
             }
             FramerEvent::Frame { len } => {
                 let frame = rbuf.split_to(len);
-                match verify(&frame) {
-                    Ok(()) => session.handle_frame(&frame, Utc::now(), app),
-                    Err(reason) => session.handle_garbled(&reason),
-                }
+                session.handle_frame(&frame, Utc::now(), app);
             }
         }
     }

@@ -4,7 +4,7 @@
 use chrono::{DateTime, TimeZone, Utc};
 use fix_codec::{
     encode::Header,
-    framer::{verify, Framer, FramerEvent},
+    framer::{Framer, FramerEvent},
     messages::{ExecutionReport, FixMessage, NewOrderSingle},
     Dictionary, Field, Message, MessageBuilder, ValidationOptions,
 };
@@ -93,10 +93,9 @@ pub fn decode_validate(
     fields: Vec<Field>,
     then: impl FnOnce(&Message),
 ) -> Vec<Field> {
-    let FramerEvent::Frame { len } = framer.next(bytes) else {
+    let FramerEvent::Frame { len } = framer.next_verified(bytes) else {
         unreachable!()
     };
-    verify(&bytes[..len]).unwrap();
     let msg = Message::decode_with(&bytes[..len], Some(dict), fields).unwrap();
     dict.validate(&msg, opts).unwrap();
     then(&msg);
