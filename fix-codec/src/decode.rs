@@ -8,12 +8,7 @@
 use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 
-use crate::{
-    dictionary::Dictionary,
-    framer::Garbled,
-    scan::SohScanner,
-    tags, value, SOH,
-};
+use crate::{dictionary::Dictionary, framer::Garbled, scan::SohScanner, tags, value, SOH};
 
 /// One field: its tag as written (it may be 0 or negative on the wire) and
 /// where its value lies in the frame.
